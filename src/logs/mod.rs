@@ -1,0 +1,2 @@
+//! Logs: capturing child output into rotating files, the main log with
+//! supervisord's format, and reading logs back (readLog/tail rules).

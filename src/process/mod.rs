@@ -1,0 +1,2 @@
+//! Child processes: spawning (fork/exec with supervisord's setup) and the
+//! per-process state machine.
