@@ -2,8 +2,11 @@
 //! ConfigParser dialect, `%(name)s` expansion, typed options and the errors
 //! supervisord prints for bad input. The result is a `model::Config`.
 
+pub mod cli;
+pub mod load;
 pub mod model;
 
+pub use load::{load, load_ctl, ConfigError};
 pub use model::*;
 
 /// The sample configuration `echo_supervisord_conf` prints.

@@ -1,2 +1,6 @@
 //! Logs: capturing child output into rotating files, the main log with
 //! supervisord's format, and reading logs back (readLog/tail rules).
+
+pub mod mainlog;
+pub mod read;
+pub mod rotating;
