@@ -251,7 +251,7 @@ impl Supervisor {
     pub async fn run(
         mut self,
         mut requests: mpsc::UnboundedReceiver<Request>,
-        mut control: mpsc::UnboundedReceiver<Control>,
+        control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> Outcome {
         let mut sigchld = signal(SignalKind::child()).ok();
         self.reap_all();
@@ -279,6 +279,7 @@ impl Supervisor {
                 },
                 _ = async { match sigchld.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
                     self.reap_all();
+                    self.ctx.log.debug("received SIGCHLD indicating a child quit");
                 },
                 c = control.recv(), if control_open => match c {
                     Some(Control::Signal(sig)) => self.handle_signal(sig),
