@@ -100,7 +100,7 @@ class Daemon:
             pw = sha_password(pw)
         if self.unix:
             lines += ["[unix_http_server]", f"file={self.sock}"]
-            if self.username is not None and not self.inet:
+            if self.username is not None:
                 lines += [f"username={self.username}", f"password={pw}"]
             lines += [self.unix_extra, ""]
         if self.inet:
@@ -309,6 +309,34 @@ class Daemon:
             except xmlrpc.client.Fault:
                 return False
         return self.wait_for(check, timeout, what=f"{name} to be {statename}")
+
+    def wait_stable(self, timeout=10):
+        """Poll until no process is STARTING, BACKOFF or STOPPING."""
+        transient = {"STARTING", "BACKOFF", "STOPPING"}
+
+        def check():
+            try:
+                infos = self.rpc.supervisor.getAllProcessInfo()
+            except Exception:
+                return False
+            return all(i["statename"] not in transient for i in infos) or False
+        return self.wait_for(check, timeout, what="all processes to settle")
+
+    def wait_log(self, name, text, channel="stdout", timeout=10):
+        """Poll the process's log (via XML-RPC) until it contains `text`."""
+        method = "readProcessStdoutLog" if channel == "stdout" else "readProcessStderrLog"
+
+        def check():
+            try:
+                return text in getattr(self.rpc.supervisor, method)(name, 0, 0)
+            except xmlrpc.client.Fault:
+                return False
+        return self.wait_for(check, timeout, what=f"{text!r} in {name} {channel} log")
+
+    def wait_mainlog(self, text, timeout=10):
+        """Poll the main log file until it contains `text`."""
+        return self.wait_for(lambda: text in self.mainlog(), timeout,
+                             what=f"{text!r} in the main log")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

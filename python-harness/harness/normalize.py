@@ -2,7 +2,7 @@
 random log-file suffixes, event serials) so transcripts can be compared."""
 import re
 
-from .paths import REPO
+from .paths import REPO, venv_dir
 
 _RULES = [
     # main-log timestamp: 2026-11-30 03:24:26,123
@@ -17,6 +17,8 @@ _RULES = [
     (re.compile(r"\bserial:\d+"), "serial:<N>"),
     (re.compile(r"\bpool_serial:\d+"), "pool_serial:<N>"),
     (re.compile(r"/tmp/rsh[A-Za-z0-9_]+"), "<TMP>"),
+    # Python tracebacks summarized by supervisorctl: "file: /.../x.py line: 668"
+    (re.compile(r"file: /\S+\.py line: \d+"), "file: <PYFILE> line: <N>"),
 ]
 
 
@@ -30,8 +32,11 @@ def normalize(text, daemon=None, extra=()):
         text = text.decode("utf-8", "replace")
     if daemon is not None:
         text = text.replace(daemon.tmp, "<TMP>")
+        if getattr(daemon, "port", None):
+            text = re.sub(rf":{daemon.port}\b", ":<PORT>", text)
         if daemon.pid:
             text = re.sub(rf"\b{daemon.pid}\b", "<DPID>", text)
+    text = text.replace(str(venv_dir()), "<VENV>")
     text = text.replace(str(REPO), "<REPO>")
     for rx, repl in _RULES:
         text = rx.sub(repl, text)

@@ -8,6 +8,7 @@ tests: [real] checks the real daemon still produces the stored transcript
 same. A missing file is recorded by [real]; RSUP_RECORD=1 re-records all.
 """
 import difflib
+import re
 import functools
 import os
 import pprint
@@ -88,12 +89,16 @@ class Transcript:
         self.parts.append(f"{call} -> {fmt_result(shown, sort)}")
         return res
 
-    def ctl(self, *args, stdin=None, sort_lines=False, rust=False, **kw):
+    def ctl(self, *args, stdin=None, sort_lines=False, rust=False, mask_numbers=False, **kw):
         """Run supervisorctl (stock Python, or ours with rust=True) and record
         its stdout, stderr and exit code. sort_lines: sort the output lines
-        (for group operations whose order supervisord does not fix)."""
+        (for group operations whose order supervisord does not fix).
+        mask_numbers: lines that are a bare non-zero number become <N> (pids)."""
         run = self.d.rust_ctl if rust else self.d.ctl
         out, err, rc = run(*args, stdin=stdin, **kw)
+        if mask_numbers:
+            out = re.sub(r"(?m)^[1-9][0-9]*$",
+                         lambda m: m.group(0) if m.group(0) == str(self.d.pid) else "<N>", out)
         if sort_lines:
             out = "\n".join(sorted(out.splitlines())) + ("\n" if out else "")
             err = "\n".join(sorted(err.splitlines())) + ("\n" if err else "")
