@@ -85,6 +85,9 @@ class Transcript:
         except xmlrpc.client.Fault as f:
             self.parts.append(f"{call} -> {fmt_fault(f)}")
             return f
+        except xmlrpc.client.ProtocolError as e:
+            self.parts.append(f"{call} -> HTTP {e.errcode} {e.errmsg}")
+            return e
         shown = mask(res) if mask else res
         self.parts.append(f"{call} -> {fmt_result(shown, sort)}")
         return res

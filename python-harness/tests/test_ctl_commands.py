@@ -98,25 +98,72 @@ def test_start_stop_restart(d, t):
     t.ctl("restart")
 
 
-@scenario(CONF)
+# programs that survive HUP/USR1 and say so (a plain `sleep` dies of them and
+# is restarted, which would make the transcript timing-dependent)
+CATCHER = "sh -c 'trap \"echo got-HUP\" HUP; trap \"echo got-USR1\" USR1; sleep 1000 & while :; do wait; done'"
+SIGNAL_CONF = f"""
+[program:a]
+command={CATCHER}
+startsecs=0
+
+[program:b]
+command=sh -c 'exit 3'
+startsecs=0
+autorestart=false
+
+[program:c]
+command=sleep 1000
+autostart=false
+
+[program:x]
+command={CATCHER}
+startsecs=0
+
+[program:y]
+command={CATCHER}
+startsecs=0
+
+[group:g]
+programs=x,y
+"""
+
+
+def caught(d, name, count):
+    d.wait_for(lambda: d.rpc.supervisor.readProcessStdoutLog(name, 0, 0).count("got-") >= count,
+               what=f"{name} to catch signal number {count}")
+
+
+@scenario(SIGNAL_CONF)
 def test_signal(d, t):
-    settle(d)
-    t.ctl("signal", "HUP", "a")
+    d.wait_stable()
+    d.wait_state("b", "EXITED")
+    for n, sig in enumerate(["HUP", "1", "sighup", "USR1"], 1):
+        t.ctl("signal", sig, "a")
+        caught(d, "a", n)
     t.ctl("signal", "USR1", "g:x")
+    caught(d, "g:x", 1)
     t.ctl("signal", "HUP", "g:*", sort_lines=True)
-    t.ctl("signal", "1", "a")
-    t.ctl("signal", "sighup", "a")
+    caught(d, "g:x", 2)
+    caught(d, "g:y", 1)
     t.ctl("signal", "HUP", "c")
     t.ctl("signal", "HUP", "b")
     t.ctl("signal", "NOPE", "a")
     t.ctl("signal", "99999", "a")
     t.ctl("signal", "HUP", "nope")
     t.ctl("signal", "HUP", "a", "c")
+    caught(d, "a", 5)
     t.ctl("signal", "HUP")
     t.ctl("signal")
+    t.ctl("signal", "HUP", "all", sort_lines=True)
+    caught(d, "a", 6)
+    caught(d, "g:x", 3)
+    caught(d, "g:y", 2)
+    t.ctl("tail", "a")
+    t.ctl("tail", "g:x")
     t.ctl("signal", "KILL", "a")
     d.wait_mainlog("exited: a (terminated by SIGKILL")
-    d.wait_stable()
+    d.wait_mainlog("success: a entered RUNNING state")  # 2nd start: first is earlier
+    d.wait_for(lambda: d.mainlog().count("success: a entered RUNNING") >= 2, what="a restarted")
     t.ctl("status", "a")
     t.ctl("signal", "TERM", "all", sort_lines=True)
     d.wait_stable()
