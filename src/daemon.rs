@@ -14,38 +14,10 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
-use crate::config::cli::{load_for_daemon, parse_daemon_args, run_check_config, DaemonArgs, Exit};
+use crate::config::cli::{help_text, load_for_daemon, parse_daemon_args_for, run_check_config, DaemonArgs, Exit};
 use crate::config::model::{Config, LogTarget};
 use crate::logs::mainlog::{Level, MainLog};
 use crate::supervisor::{Control, Outcome, Supervisor, SupervisorHandle};
-
-const USAGE: &str = "supervisord -- run a set of applications as daemons.
-
-Usage: supervisord [options]
-
-Options:
--c/--configuration FILENAME -- configuration file path (searches if not given)
--n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
--s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
--h/--help -- print this usage message and exit
--v/--version -- print supervisord version number and exit
--u/--user USER -- run supervisord as this user (or numeric uid)
--m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
--d/--directory DIRECTORY -- directory to chdir to when daemonized
--l/--logfile FILENAME -- use FILENAME as logfile path
--y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
--z/--logfile_backups NUM -- number of backups to keep when max bytes reached
--e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
--j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
--i/--identifier STR -- identifier used for this instance of supervisord
--q/--childlogdir DIRECTORY -- the log directory for child process logs
--k/--nocleanup --  prevent the process from performing cleanup (removal of
-                   old automatic child log files) at startup.
--a/--minfds NUM -- the minimum number of file descriptors for start success
--t/--strip_ansi -- strip ansi escape codes from process output
---minprocs NUM  -- the minimum number of processes available for start success
---check-config -- check the configuration, print it as JSON and exit
-";
 
 /// A startup failure: supervisord's `Error: ...` / `For help` lines, exit 2.
 fn usage_error(argv0: &str, msg: &str) -> Exit {
@@ -56,12 +28,12 @@ fn usage_error(argv0: &str, msg: &str) -> Exit {
 pub fn main() -> i32 {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().cloned().unwrap_or_else(|| "supervisord".to_string());
-    let args = match parse_daemon_args(argv.get(1..).unwrap_or(&[])) {
+    let args = match parse_daemon_args_for(argv.get(1..).unwrap_or(&[]), &argv0) {
         Ok(a) => a,
         Err(e) => return print_exit(&e),
     };
     if args.help {
-        print!("{USAGE}");
+        print!("{}", help_text(&argv0));
         return 0;
     }
     if args.version {
