@@ -242,7 +242,7 @@ async fn run_once(
         sup.log().info(&m);
     }
     if !config.daemon.nocleanup {
-        for w in crate::supervisor::autolog::clear_auto_child_logs(&config.daemon.childlogdir, &config.daemon.identifier) {
+        for w in crate::logs::childlog::clear_auto_logs(&config.daemon.childlogdir, &config.daemon.identifier) {
             sup.log().warn(&w);
         }
     }

@@ -18,7 +18,7 @@ use crate::logs::mainlog::{Level, MainLog};
 use crate::process::signals::signame;
 use crate::process::state::{ProcessState, SupervisorState};
 use crate::rpc::value::{codes, Fault, RpcResult};
-use crate::supervisor::autolog::create_auto_log;
+use crate::logs::childlog::create_auto_log;
 use crate::supervisor::handle::{Channel, Notice, Request};
 use crate::supervisor::logger::Logger;
 use crate::supervisor::output::PipeEvent;
