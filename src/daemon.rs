@@ -3,6 +3,12 @@
 
 /// Entry point of the `supervisord` binary; returns the exit code.
 pub fn main() -> i32 {
-    eprintln!("supervisord: not implemented yet");
-    2
+    let argv: Vec<String> = std::env::args().collect();
+    match crate::config::cli::daemon_front(&argv) {
+        Err(code) => code,
+        Ok(_config) => {
+            eprintln!("supervisord: not implemented yet");
+            2
+        }
+    }
 }

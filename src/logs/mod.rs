@@ -4,3 +4,6 @@
 pub mod mainlog;
 pub mod read;
 pub mod rotating;
+pub mod ansi;
+pub mod childlog;
+pub mod syslog;
