@@ -10,6 +10,7 @@
 //!   sockets; `logger`: main log helpers.
 
 pub mod core;
+pub mod events_glue;
 pub mod fcgi;
 pub mod handle;
 pub mod info;
