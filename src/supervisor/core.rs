@@ -572,7 +572,15 @@ impl Supervisor {
             Request::Rpc { method, params, reply } => {
                 let name = method.strip_prefix("supervisor.").unwrap_or(&method).to_string();
                 self.ctx.log.trace(&format!("XML-RPC method called: supervisor.{name}()"));
-                match self.dispatch(&name, params) {
+                let outcome = self.dispatch(&name, params);
+                match &outcome {
+                    Reply::Now(Err(f)) => self.ctx.log.trace(&format!(
+                        "XML-RPC method supervisor.{name}() returned fault: [{}] {}",
+                        f.code, f.string
+                    )),
+                    _ => self.ctx.log.trace(&format!("XML-RPC method supervisor.{name}() returned successfully")),
+                }
+                match outcome {
                     Reply::Now(result) => {
                         let _ = reply.send(result);
                     }
