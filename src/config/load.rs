@@ -428,21 +428,25 @@ impl Reader {
             let programs = list_of_strings(&self.saneget(section, "programs", &here)?.unwrap_or_default());
             let priority = integer(&self.saneget_or(section, "priority", "999", &here)?)?;
             let mut procs = Vec::new();
+            // supervisor reuses one variable for the group's section and each
+            // member's, so its messages name the last member resolved so far.
+            let mut named = section.clone();
             for program in programs {
                 let ps = format!("program:{}", program);
                 let fs = format!("fcgi-program:{}", program);
                 let has_p = all.contains(&ps);
                 let has_f = all.contains(&fs);
                 if !has_p && !has_f {
-                    return Err(format!("[{}] names unknown program or fcgi-program {}", section, program));
+                    return Err(format!("[{}] names unknown program or fcgi-program {}", named, program));
                 }
                 if has_p && has_f {
                     return Err(format!(
                         "[{}] name {} is ambiguous (exists as program and fcgi-program)",
-                        section, program
+                        named, program
                     ));
                 }
                 let s = if has_p { ps } else { fs };
+                named = s.clone();
                 homogeneous_exclude.push(s.clone());
                 procs.extend(self.processes_from_section(&s, &group_name, ProcKind::Program)?);
             }
