@@ -244,19 +244,24 @@ def dump(options, parser):
             ctlplugins.append(s.split(":", 1)[1])
             warnings.append("[%s] names a Python supervisorctl plugin, which rsupervisor ignores" % s)
 
-    groups = []
+    by_name = {}
     for g in options.process_group_configs:
         if isinstance(g, so.EventListenerPoolConfig):
-            handler = spec_of(g.result_handler)
+            by_name[g.name] = g
+    for s in sections:
+        if s.startswith("eventlistener:") and s.split(":", 1)[1] in by_name:
+            handler = spec_of(by_name[s.split(":", 1)[1]].result_handler)
             if handler != DEFAULT_HANDLER:
                 warnings.append(
-                    "[eventlistener:%s] names the Python result handler %s, which rsupervisor "
-                    "cannot load; the default handler is used" % (g.name, handler)
+                    "[%s] names the Python result handler %s, which rsupervisor "
+                    "cannot load; the default handler is used" % (s, handler)
                 )
-        groups.append(group(g, options, warnings))
+    groups = [group(g, options, warnings) for g in options.process_group_configs]
 
     unix = inet = None
     for c in options.server_configs:
+        if (c["family"] == socket.AF_UNIX and unix is not None) or (c["family"] == socket.AF_INET and inet is not None):
+            warnings.append("[%s] is an extra HTTP server section; only the first is served" % c["section"])
         if c["family"] == socket.AF_UNIX and unix is None:
             unix = {
                 "file": c["file"],

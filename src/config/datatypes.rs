@@ -5,6 +5,18 @@ use std::path::Path;
 
 use super::pyfmt::{py_isspace, py_list_repr, py_repr, py_strip};
 
+/// The zero of every run of Unicode decimal digits (Python's int() takes
+/// any of them, e.g. Arabic-Indic digits).
+const DIGIT_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+
+/// A Unicode decimal digit's value.
+fn decimal_value(c: char) -> Option<u32> {
+    let u = c as u32;
+    DIGIT_ZEROS.iter().find(|z| u >= **z && u < **z + 10).map(|z| u - z)
+}
+
 /// Python's `int(s)` for a str: optional surrounding whitespace, a sign,
 /// decimal digits with single underscores between them.
 pub fn py_int(s: &str) -> Result<i128, String> {
@@ -23,7 +35,7 @@ pub fn py_int(s: &str) -> Result<i128, String> {
         if c == '_' {
             continue;
         }
-        let d = c.to_digit(10).ok_or_else(err)?;
+        let d = decimal_value(c).ok_or_else(err)?;
         n = n.checked_mul(10).and_then(|n| n.checked_add(d as i128)).ok_or_else(err)?;
     }
     Ok(if neg { -n } else { n })

@@ -127,7 +127,11 @@ struct Reader {
     configfile: String,
     environ: Expansions,
     host: String,
+    /// supervisor's own parse warnings, in its order.
     warnings: Vec<String>,
+    /// Our warnings about what we cannot do (plugins, extra servers); they
+    /// follow supervisor's.
+    own_warnings: Vec<String>,
     infos: Vec<String>,
 }
 
@@ -234,18 +238,18 @@ impl Reader {
                 }
             }
             if !is_builtin {
-                self.warnings.push(format!(
+                self.own_warnings.push(format!(
                     "[{}] names the Python plugin factory {}, which rsupervisor cannot load; the section is ignored and its XML-RPC methods are not available",
                     section, spec
                 ));
             }
-            rpcs.push(RpcInterfaceConfig { name: name.to_string(), factory: spec, is_builtin });
+            rpcs.push(RpcInterfaceConfig { name: name.to_string(), factory: normalized, is_builtin });
         }
         let mut ctlplugins = Vec::new();
         for section in self.ini.section_names() {
             if let Some(name) = section.strip_prefix("ctlplugin:") {
                 ctlplugins.push(name.to_string());
-                self.warnings.push(format!(
+                self.own_warnings.push(format!(
                     "[{}] names a Python supervisorctl plugin, which rsupervisor ignores",
                     section
                 ));
@@ -337,7 +341,8 @@ impl Reader {
                     Some(v) => logfile_name(&expand(&v, &common, &lf_key)?)?,
                 };
                 let backups = integer(&get_or(self, &common, &format!("{}_logfile_backups", ch), "10")?)?;
-                let maxbytes = byte_size_u64(&get_or(self, &common, &format!("{}_logfile_maxbytes", ch), "50MB")?)?;
+                let maxbytes_raw = byte_size(&get_or(self, &common, &format!("{}_logfile_maxbytes", ch), "50MB")?)?;
+                let maxbytes = u64::try_from(maxbytes_raw.max(0)).unwrap_or(u64::MAX);
                 let sy_key = format!("{}_syslog", ch);
                 let mut syslog = boolean(&get_or(self, &common, &sy_key, "false")?)?;
                 let mut lf = lf;
@@ -349,7 +354,7 @@ impl Reader {
                     lf = LogfileName::None;
                     syslog = true;
                 }
-                if lf == LogfileName::Auto && maxbytes == 0 {
+                if lf == LogfileName::Auto && maxbytes_raw == 0 {
                     self.warnings.push(format!(
                         "For [{}], AUTO logging used for {} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally",
                         section, lf_key
@@ -473,7 +478,7 @@ impl Reader {
             let result_handler = self.saneget_or(section, "result_handler", DEFAULT_RESULT_HANDLER, &here)?;
             let normalized: String = result_handler.split(':').map(|p| p.trim()).collect::<Vec<_>>().join(":");
             if normalized != DEFAULT_RESULT_HANDLER {
-                self.warnings.push(format!(
+                self.own_warnings.push(format!(
                     "[{}] names the Python result handler {}, which rsupervisor cannot load; the default handler is used",
                     section, result_handler
                 ));
@@ -583,7 +588,7 @@ impl Reader {
             if inet.is_none() {
                 inet = Some(InetHttpConfig { host, port, username, password });
             } else {
-                self.warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
+                self.own_warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
             }
         }
         let mut unix = None;
@@ -604,7 +609,7 @@ impl Reader {
             if unix.is_none() {
                 unix = Some(UnixHttpConfig { file: PathBuf::from(file), chmod, chown, username, password });
             } else {
-                self.warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
+                self.own_warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
             }
         }
         Ok((unix, inet))
@@ -689,6 +694,7 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         environ: environ_expansions(),
         host: host_node_name(),
         warnings: Vec::new(),
+        own_warnings: Vec::new(),
         infos: Vec::new(),
     };
 
@@ -752,7 +758,7 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         rpcinterfaces,
         ctlplugins,
         supervisorctl,
-        warnings: r.warnings,
+        warnings: r.warnings.into_iter().chain(r.own_warnings).collect(),
         infos: r.infos,
     })
 }
