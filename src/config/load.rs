@@ -838,7 +838,7 @@ pub fn find_default_config(argv0: &str) -> Option<String> {
 /// Reads and resolves a supervisord config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let args = super::cli::DaemonArgs { configuration: Some(path.to_path_buf()), ..Default::default() };
-    super::cli::resolve(&args).map_err(|e| ConfigError(e.message))
+    super::cli::resolve(&args).map_err(ConfigError)
 }
 
 /// Reads only what supervisorctl needs (the `[supervisorctl]` section, with
@@ -864,4 +864,126 @@ pub fn load_ctl(path: Option<&Path>) -> Result<CtlConfig, ConfigError> {
     let mut ini = Ini::default();
     ini.read_string(&text, &file)?;
     Ok(read_ctl_section(&ini, &here)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn numprocs_and_process_num_formats() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\n[program:w]\ncommand=run %(process_num)d of %(numprocs)d\nprocess_name=%(program_name)s_%(process_num)02d\nnumprocs=3\nnumprocs_start=9\n",
+        );
+        let c = load(&p).unwrap();
+        let names: Vec<&str> = c.groups[0].processes.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["w_09", "w_10", "w_11"]);
+        assert_eq!(c.groups[0].processes[1].command, "run 10 of 3");
+        assert_eq!(c.groups[0].processes[1].process_num, 10);
+    }
+
+    #[test]
+    fn process_name_must_hold_process_num() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "s.conf", "[supervisord]\n[program:w]\ncommand=x\nnumprocs=2\n");
+        let e = load(&p).unwrap_err().0;
+        assert_eq!(
+            e,
+            format!(
+                "%(process_num) must be present within process_name when numprocs > 1 in section 'program:w' (file: '{}')",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn here_and_env_expansion_and_server_url() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\nenvironment=X=\"1 2\"\n[inet_http_server]\nport=*:9010\n[program:a]\ncommand=echo %(ENV_X)s\ndirectory=%(here)s\n",
+        );
+        let c = load(&p).unwrap();
+        let proc = &c.groups[0].processes[0];
+        assert_eq!(proc.command, "echo 1 2");
+        assert_eq!(proc.directory.as_deref(), Some(d.path()));
+        assert_eq!(c.server_url().as_deref(), Some("http://localhost:9010"));
+        assert_eq!(proc.serverurl.as_deref(), Some("http://localhost:9010"));
+        assert_eq!(proc.environment, Some(vec![("X".to_string(), "1 2".to_string())]));
+    }
+
+    #[test]
+    fn groups_sorted_by_priority_then_name() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\n[program:b]\ncommand=x\n[program:a]\ncommand=x\n[program:c]\ncommand=x\npriority=1\n[eventlistener:l]\ncommand=x\nevents=tick_5\n",
+        );
+        let c = load(&p).unwrap();
+        let names: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, vec!["l", "c", "a", "b"]);
+    }
+
+    #[test]
+    fn plugins_are_recorded_with_warnings() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\n[rpcinterface:twiddler]\nsupervisor.rpcinterface_factory=supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface\n[ctlplugin:quick]\nsupervisor.ctl_factory=supervisor_quick:make_quick_controllerplugin\n",
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.rpcinterfaces.len(), 1);
+        assert!(!c.rpcinterfaces[0].is_builtin);
+        assert_eq!(c.ctlplugins, vec!["quick".to_string()]);
+        assert!(c.warnings.iter().any(|w| w.contains("[rpcinterface:twiddler]") && w.contains("cannot load")));
+        assert!(c.warnings.iter().any(|w| w.contains("[ctlplugin:quick]")));
+    }
+
+    #[test]
+    fn includes_relative_to_the_including_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "main/s.conf", "[supervisord]\n[include]\nfiles=conf.d/*.conf\n");
+        write(d.path(), "main/conf.d/a.conf", "[program:a]\ncommand=%(here)s/run\n");
+        let c = load(&p).unwrap();
+        assert_eq!(c.groups[0].processes[0].command, format!("{}/main/conf.d/run", d.path().display()));
+        assert_eq!(c.infos.len(), 1);
+    }
+
+    #[test]
+    fn ctl_defaults_and_section() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "c.conf", "[supervisorctl]\nserverurl=unix://%(here)s/x/../s.sock\nprompt=hi\n");
+        let c = load_ctl(Some(&p)).unwrap();
+        assert_eq!(c.serverurl, format!("unix://{}/s.sock", d.path().display()));
+        assert_eq!(c.prompt, "hi");
+        assert_eq!(c.username, None);
+        let p = write(d.path(), "n.conf", "[supervisord]\n");
+        assert_eq!(load_ctl(Some(&p)).unwrap_err().0, ".ini file does not include supervisorctl section");
+        let missing = d.path().join("missing.conf");
+        assert!(load_ctl(Some(&missing)).unwrap_err().0.starts_with("could not find config file"));
+    }
+
+    #[test]
+    fn search_paths_follow_the_program_location() {
+        let paths = search_paths("/opt/app/bin/supervisord");
+        assert_eq!(paths[0], "/opt/app/etc/supervisord.conf");
+        assert_eq!(paths[1], "/opt/app/supervisord.conf");
+        assert_eq!(paths[5], "/etc/supervisor/supervisord.conf");
+        assert_eq!(search_paths("supervisord")[0], "etc/supervisord.conf");
+    }
 }
