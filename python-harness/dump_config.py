@@ -273,6 +273,18 @@ def dump(options, parser):
         elif c["family"] == socket.AF_INET and inet is None:
             inet = {"host": c["host"], "port": c["port"], "username": c["username"], "password": c["password"]}
 
+    # rsupervisor's warnings about names supervisord silently drops.
+    seen = []
+    for g in options.process_group_configs:
+        if g.name in seen:
+            warnings.append("There are two groups named %s; only the first one is used" % g.name)
+        seen.append(g.name)
+        names = []
+        for p in g.process_configs:
+            if p.name in names:
+                warnings.append("Group %s has two processes named %s; only the last one is used" % (g.name, p.name))
+            names.append(p.name)
+
     logfile = options.logfile
     return {
         "path": os.path.abspath(options.configfile),

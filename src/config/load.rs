@@ -744,6 +744,7 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         }
     }
     let (unix_http_server, inet_http_server) = r.servers()?;
+    r.own_warnings.extend(name_clash_warnings(&groups));
     // supervisorctl reads only the main file, without its includes.
     let mut main_only = Ini::default();
     let supervisorctl = match main_only.read_string(&text, configfile) {
@@ -761,6 +762,26 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         warnings: r.warnings.into_iter().chain(r.own_warnings).collect(),
         infos: r.infos,
     })
+}
+
+/// supervisord keeps only the first group of a name and the last process
+/// of a name within a group, silently; we say so.
+fn name_clash_warnings(groups: &[GroupConfig]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        if groups[..i].iter().any(|o| o.name == g.name) {
+            out.push(format!("There are two groups named {}; only the first one is used", g.name));
+        }
+        for (j, p) in g.processes.iter().enumerate() {
+            if g.processes[..j].iter().any(|o| o.name == p.name) {
+                out.push(format!(
+                    "Group {} has two processes named {}; only the last one is used",
+                    g.name, p.name
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Python's `glob.glob(pattern)`: hidden names only match a pattern that
