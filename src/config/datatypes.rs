@@ -208,16 +208,11 @@ pub fn normpath(p: &str) -> String {
     }
 }
 
+/// `os.getcwd()`.
 pub fn cwd() -> String {
-    std::env::var("PWD")
-        .ok()
-        .filter(|pwd| {
-            // Python's getcwd does not use $PWD; only trust it when it names cwd.
-            std::fs::canonicalize(pwd).ok() == std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok())
-                && std::env::current_dir().map(|c| c.to_string_lossy() == pwd.as_str()).unwrap_or(false)
-        })
-        .or_else(|| std::env::current_dir().ok().map(|c| c.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "/".to_string())
+    std::env::current_dir()
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/".to_string())
 }
 
 /// `os.path.abspath`.
