@@ -1,5 +1,5 @@
 //! HTTP servers on the unix socket and TCP: auth, XML-RPC at /RPC2,
-//! /logtail and /mainlogtail streaming, and (later) the web UI.
+//! /logtail and /mainlogtail streaming, and the web UI.
 //!
 //! Every connection is its own tokio task speaking HTTP/1.0 and 1.1 with
 //! keep-alive, so a slow or vanished client only ever holds its own task.
@@ -10,6 +10,7 @@ pub mod logtail;
 pub mod response;
 pub mod router;
 pub mod rpc;
+pub mod webui;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
