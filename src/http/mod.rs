@@ -184,6 +184,8 @@ where
         let conn = http1::Builder::new()
             .keep_alive(true)
             .header_read_timeout(None)
+            // Header names as supervisord writes them (Content-Type, not content-type).
+            .title_case_headers(true)
             .serve_connection(TokioIo::new(stream), service);
         tokio::select! {
             _ = conn => {}
