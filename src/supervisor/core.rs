@@ -98,19 +98,6 @@ impl std::fmt::Debug for Supervisor {
     }
 }
 
-/// The SUPERVISOR_SERVER_URL children get: the unix socket if configured,
-/// else the TCP server (as 4.3.0 picks it).
-pub fn default_server_url(config: &Config) -> Option<String> {
-    if let Some(u) = &config.unix_http_server {
-        return Some(format!("unix://{}", u.file.display()));
-    }
-    if let Some(i) = &config.inet_http_server {
-        let host = if i.host.is_empty() || i.host == "*" { "localhost" } else { i.host.as_str() };
-        return Some(format!("http://{}:{}", host, i.port));
-    }
-    None
-}
-
 impl Supervisor {
     /// A supervisor for `config` logging to `log`. Groups are added by
     /// `add_initial_groups` (so startup messages can come first).
@@ -120,7 +107,7 @@ impl Supervisor {
         let log_output = logger.enabled(Level::Debug);
         let env = SpawnEnv {
             environment: config.daemon.environment.clone().unwrap_or_default(),
-            server_url: default_server_url(&config),
+            server_url: config.server_url(),
             strip_ansi: config.daemon.strip_ansi,
             copy_all: Arc::new(AtomicBool::new(log_output)),
         };
@@ -261,7 +248,7 @@ impl Supervisor {
     pub async fn run(
         mut self,
         mut requests: mpsc::UnboundedReceiver<Request>,
-        mut control: mpsc::UnboundedReceiver<Control>,
+        control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> Outcome {
         let mut sigchld = signal(SignalKind::child()).ok();
         self.events_supervisor_running();
@@ -290,6 +277,7 @@ impl Supervisor {
                 },
                 _ = async { match sigchld.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
                     self.reap_all();
+                    self.ctx.log.debug("received SIGCHLD indicating a child quit");
                 },
                 c = control.recv(), if control_open => match c {
                     Some(Control::Signal(sig)) => self.handle_signal(sig),
