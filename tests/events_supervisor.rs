@@ -161,7 +161,10 @@ async fn recorded_stream_matches_4_3_0() {
     sup.add_initial_groups().unwrap();
     let (h, rx) = SupervisorHandle::channel();
     let (ctl_tx, ctl_rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(sup.run(rx, ctl_rx));
+    let task = tokio::spawn(async move {
+        let mut ctl_rx = ctl_rx;
+        sup.run(rx, &mut ctl_rx).await
+    });
     let ev = dir.join("events.txt");
 
     wait_for(&ev, "listener RUNNING", |e| e.iter().any(|x| x.0 == "PROCESS_STATE_RUNNING")).await;
@@ -198,6 +201,9 @@ async fn recorded_stream_matches_4_3_0() {
 
     ctl_tx.send(Control::Signal(libc::SIGTERM)).unwrap();
     tokio::time::timeout(Duration::from_secs(20), task).await.expect("daemon stops").unwrap();
+    // The listener is stopped last and still gets the stopping event.
+    let evs = recorded(&ev);
+    assert_eq!(evs.last().unwrap().0, "SUPERVISOR_STATE_CHANGE_STOPPING", "{evs:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,7 +227,10 @@ async fn tick_5_reaches_a_subscribed_pool() {
     sup.add_initial_groups().unwrap();
     let (_h, rx) = SupervisorHandle::channel();
     let (ctl_tx, ctl_rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(sup.run(rx, ctl_rx));
+    let task = tokio::spawn(async move {
+        let mut ctl_rx = ctl_rx;
+        sup.run(rx, &mut ctl_rx).await
+    });
     let text = {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
