@@ -21,6 +21,8 @@ impl Servers {
 /// and serves requests on the current tokio runtime, answering XML-RPC by
 /// sending requests to `handle`. The error text is what supervisord prints
 /// when a server cannot be started (e.g. another supervisord is running).
+pub mod webui;
+
 pub async fn serve(_config: &Config, _handle: SupervisorHandle) -> Result<Servers, String> {
     todo!("transport helper")
 }
