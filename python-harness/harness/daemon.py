@@ -275,6 +275,92 @@ class Daemon:
         """Run our supervisorctl binary; returns (stdout, stderr, exit code)."""
         return self._run([str(paths.rust_ctl_path())], args, stdin, timeout, conf, env)
 
+    def ctl_stream(self, *args, until, timeout=10, rust=False, pty=False, keys=(),
+                   stop=None, after_stop=()):
+        """Run supervisorctl (e.g. `tail -f`, `maintail -f`, `fg`) until its output
+        satisfies until(output_so_far), then stop it and return (output, exit
+        code). Stopping sends SIGINT (Ctrl-C), or types the bytes `stop` (e.g.
+        b"\\x04", end of input) when given. keys: (when, bytes) pairs: once
+        when(output) is true, bytes are typed into its stdin/terminal; after_stop:
+        the same, while it exits.
+        Raises AssertionError if `until` is not met within timeout."""
+        import pty as ptymod
+        import select
+        exe = str(paths.rust_ctl_path() if rust else paths.python_ctl_path())
+        cmd = [exe, "-c", self.conf] + [str(a) for a in args]
+        if pty:
+            master, slave = ptymod.openpty()
+            proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
+                                    cwd=self.tmp, start_new_session=True)
+            os.close(slave)
+            rfd, wfd = master, master
+        else:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd=self.tmp)
+            rfd, wfd = proc.stdout.fileno(), proc.stdin.fileno()
+        out = b""
+        pending = list(keys)
+        end = time.monotonic() + timeout
+        met = False
+        try:
+            while time.monotonic() < end:
+                text = out.decode(errors="replace")
+                while pending and pending[0][0](text):
+                    os.write(wfd, pending.pop(0)[1])
+                if not pending and until(text):
+                    met = True
+                    break
+                r, _, _ = select.select([rfd], [], [], 0.05)
+                if r:
+                    try:
+                        chunk = os.read(rfd, 65536)
+                    except OSError:
+                        chunk = b""
+                    if not chunk:
+                        break
+                    out += chunk
+            if stop is not None:
+                os.write(wfd, stop)
+            else:
+                proc.send_signal(signal.SIGINT)
+            pending = list(after_stop)
+            end2 = time.monotonic() + 5
+            while time.monotonic() < end2 and proc.poll() is None:
+                text = out.decode(errors="replace")
+                while pending and pending[0][0](text):
+                    os.write(wfd, pending.pop(0)[1])
+                r, _, _ = select.select([rfd], [], [], 0.05)
+                if r:
+                    try:
+                        chunk = os.read(rfd, 65536)
+                    except OSError:
+                        chunk = b""
+                    out += chunk
+            try:
+                rc = proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                rc = proc.wait(5)
+            while select.select([rfd], [], [], 0.1)[0]:  # what it wrote while exiting
+                try:
+                    chunk = os.read(rfd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+            if pty:
+                os.close(master)
+        text = out.decode(errors="replace")
+        if not met:
+            raise AssertionError(f"[{self.kind}] supervisorctl {' '.join(map(str, args))}: "
+                                 f"expected output not seen within {timeout}s; got {text!r}")
+        return text, rc
+
     def _run(self, exe, args, stdin, timeout, conf, env):
         cmd = exe + (["-c", self.conf] if conf else []) + [str(a) for a in args]
         e = dict(os.environ)
