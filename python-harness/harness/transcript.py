@@ -164,16 +164,16 @@ def scenario(conf="", **daemon_kw):
                 got = run_script("real", fn, body, daemon_kw)
                 if record or not golden.exists():
                     golden.parent.mkdir(parents=True, exist_ok=True)
-                    golden.write_text(got)
+                    golden.write_bytes(got.encode())
                     return
-                assert_same_transcripts(golden.read_text(), got,
+                assert_same_transcripts(golden.read_bytes().decode(), got,
                                         f"stored {golden.name}", "real supervisord now")
                 return
             reason = ours_unavailable_reason()
             if reason:
                 pytest.skip(reason)
             if golden.exists() and not record:
-                expected = golden.read_text()
+                expected = golden.read_bytes().decode()
             else:
                 expected = run_script("real", fn, body, daemon_kw)
             got = run_script("ours", fn, body, daemon_kw)

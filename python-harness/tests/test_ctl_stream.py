@@ -81,6 +81,7 @@ def test_fg(d, t):
         keys=[(lambda o: "Ctrl-C" in o, b"hello\r")], stop=b"\x04",
         after_stop=[(lambda o: "Exiting foreground" in o
                      and (send(d, "cat", "bye\n") or True), b"")])
+    out = out.replace("\r\n", "\n")  # the terminal's line ends
     t.note(f"$ supervisorctl fg cat  (pty: typed hello, then Ctrl-D)\n{out}[exit {rc}]")
     t.ctl("fg", "idle")
     t.ctl("fg", "nope")
