@@ -72,6 +72,7 @@ class Daemon:
         self.env = env
         self.proc = None
         self.pid = None
+        self.use_rust_ctl = False  # ctl()/ctl_stream() run our supervisorctl instead
         self.stdout_path = os.path.join(self.tmp, "daemon.stdout")
         self.write_conf(conf_body)
 
@@ -268,14 +269,16 @@ class Daemon:
         return {"Authorization": "Basic " + base64.b64encode(f"{u}:{p}".encode()).decode()}
 
     def ctl(self, *args, stdin=None, timeout=CMD_TIMEOUT, conf=True, env=None):
-        """Run the stock Python supervisorctl; returns (stdout, stderr, exit code)."""
-        return self._run([str(paths.python_ctl_path())], args, stdin, timeout, conf, env)
+        """Run the stock Python supervisorctl (or ours when use_rust_ctl is set);
+        returns (stdout, stderr, exit code)."""
+        exe = paths.rust_ctl_path() if self.use_rust_ctl else paths.python_ctl_path()
+        return self._run([str(exe)], args, stdin, timeout, conf, env)
 
     def rust_ctl(self, *args, stdin=None, timeout=CMD_TIMEOUT, conf=True, env=None):
         """Run our supervisorctl binary; returns (stdout, stderr, exit code)."""
         return self._run([str(paths.rust_ctl_path())], args, stdin, timeout, conf, env)
 
-    def ctl_stream(self, *args, until, timeout=10, rust=False, pty=False, keys=(),
+    def ctl_stream(self, *args, until, timeout=10, rust=None, pty=False, keys=(),
                    stop=None, after_stop=()):
         """Run supervisorctl (e.g. `tail -f`, `maintail -f`, `fg`) until its output
         satisfies until(output_so_far), then stop it and return (output, exit
@@ -286,6 +289,8 @@ class Daemon:
         Raises AssertionError if `until` is not met within timeout."""
         import pty as ptymod
         import select
+        if rust is None:
+            rust = self.use_rust_ctl
         exe = str(paths.rust_ctl_path() if rust else paths.python_ctl_path())
         cmd = [exe, "-c", self.conf] + [str(a) for a in args]
         if pty:
@@ -439,6 +444,34 @@ def start_daemon(kind, conf_body="", **kw) -> Daemon:
         d.cleanup()
         raise
     return d
+
+
+_rust_ctl_reason = "unprobed"
+
+
+def rust_ctl_unavailable_reason():
+    """None when our supervisorctl can run `version` against the real supervisord;
+    otherwise why not (ourctl tests then skip, visibly). Probed once per process."""
+    global _rust_ctl_reason
+    if _rust_ctl_reason != "unprobed":
+        return _rust_ctl_reason
+    exe = paths.rust_ctl_path()
+    if not exe.exists():
+        _rust_ctl_reason = f"our supervisorctl is not built ({exe})"
+        return _rust_ctl_reason
+    d = start_daemon("real", "")
+    try:
+        out, err, rc = d.rust_ctl("version", timeout=20)
+    except subprocess.TimeoutExpired:
+        out, err, rc = "", "timed out", -1
+    finally:
+        d.cleanup()
+    if out.strip() == "4.3.0" and rc == 0:
+        _rust_ctl_reason = None
+    else:
+        _rust_ctl_reason = (f"our supervisorctl cannot run `version` yet: exit {rc}, "
+                            f"{(out + err).strip()[:300]!r}")
+    return _rust_ctl_reason
 
 
 _ours_reason = "unprobed"

@@ -30,7 +30,7 @@ def send(d, name, text):
     d.rpc.supervisor.sendProcessStdin(name, text)
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_tail_follow(d, t):
     d.wait_stable()
     send(d, "cat", "before\n")
@@ -52,11 +52,14 @@ def test_tail_follow(d, t):
     t.ctl("tail", "-f")
 
 
-@scenario("""
+ONE = """
 [program:solo]
 command=sleep 1000
 startsecs=0
-""")
+"""
+
+
+@scenario(ONE, ctl_variant=True)
 def test_maintail_follow(d, t):
     d.wait_state("solo", "RUNNING")
     d.wait_mainlog("success: solo entered RUNNING state")
@@ -71,7 +74,7 @@ def test_maintail_follow(d, t):
     t.note(f"$ supervisorctl maintail -f\n{upto(out, 'stopped: solo (terminated by SIGTERM)')}")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_fg(d, t):
     d.wait_stable()
     # fg ends on Ctrl-C or end of input; its log reader thread then only notices
