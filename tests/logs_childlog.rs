@@ -115,3 +115,21 @@ fn strip_ansi_same_as_4_3_0() {
         assert_eq!(got, want, "input {:?}", String::from_utf8_lossy(c));
     }
 }
+
+#[test]
+fn channel_log_strips_and_writes() {
+    use rsupervisor::logs::channel::ChannelLog;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.log");
+    let mut log = ChannelLog::open(Some(&path), 0, 0, false, "web", true).unwrap();
+    assert!(log.is_enabled());
+    assert_eq!(log.write(b"\x1b[32mok\x1b[0m\n").unwrap(), b"ok\n");
+    assert_eq!(log.write(b"\x1b[0m").unwrap(), b"");
+    assert_eq!(std::fs::read(&path).unwrap(), b"ok\n");
+    assert_eq!(log.path(), Some(path.as_path()));
+    log.clear().unwrap();
+    log.write(b"again").unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"again");
+    let none = ChannelLog::open(None, 0, 0, false, "web", false).unwrap();
+    assert!(!none.is_enabled());
+}

@@ -331,6 +331,12 @@ fn user_switch_as_root() {
     s.user = Some("nobody".into());
     let r = run(&s);
     assert_eq!(r.stdout, format!("{}\n{}\n", nobody.uid, nobody.gid), "{}", r.stderr);
+    // The switch happened in the child only: this process and its other
+    // threads keep their ids (the child shares our memory until exec).
+    assert_eq!(unsafe { libc::geteuid() }, 0);
+    assert_eq!(std::thread::spawn(|| unsafe { libc::geteuid() }).join().unwrap(), 0);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    assert!(status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().skip(1).all(|u| u == "0")));
     // Same user as the daemon: nothing to do.
     let mut s = spec("id -u");
     s.user = Some("root".into());
@@ -342,4 +348,40 @@ fn sigpipe_is_default_in_the_child() {
     let r = run(&spec("sh -c 'grep SigIgn /proc/self/status'"));
     let mask = u64::from_str_radix(r.stdout.split_whitespace().nth(1).unwrap(), 16).unwrap();
     assert_eq!(mask & (1 << (libc::SIGPIPE - 1)), 0, "{}", r.stdout);
+}
+
+#[test]
+fn many_concurrent_spawns_from_several_threads() {
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    let r = run(&spec(&format!("sh -c 'echo {t}-{i}'")));
+                    assert_eq!(r.stdout, format!("{t}-{i}\n"));
+                    assert_eq!(r.code, 0);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+#[test]
+fn plain_fork_fallback_passes_the_same_tests() {
+    if std::env::var_os("RSUP_SPAWN_FORK").is_some() {
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--test-threads=2", "--skip", "plain_fork_fallback"])
+        .env("RSUP_SPAWN_FORK", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -150,6 +150,25 @@ impl EventBus {
         }
     }
 
+    /// Writing the event to the listener's stdin failed (its stdin is
+    /// closed): the event goes back to the head of the buffer for another
+    /// listener. The listener itself gets no more events until it is
+    /// restarted (4.3.0 would keep offering them to it).
+    pub fn write_failed(&mut self, pool_name: &str, process: &str) {
+        let Some(pool) = self.pools.iter_mut().find(|p| p.name == pool_name) else { return };
+        let Some(slot) = pool.slot_mut(process) else { return };
+        if let Some(ev) = slot.listener.in_flight.take() {
+            self.outbox.push(Action::log(
+                Level::Debug,
+                format!(
+                    "epipe occurred while sending event {} to listener {}, listener state unchanged",
+                    ev.serial, process
+                ),
+            ));
+            pool.rebuffer(ev, &mut self.outbox);
+        }
+    }
+
     pub fn listener_state(&self, pool: &str, process: &str) -> Option<ListenerState> {
         self.pool(pool).and_then(|p| p.slot(process)).map(|s| s.listener.state)
     }

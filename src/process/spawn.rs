@@ -150,23 +150,24 @@ pub fn spawn(spec: &SpawnSpec) -> Result<SpawnedChild, SpawnError> {
         (None, None) => unreachable!("stdin pipe exists whenever there is no fcgi socket"),
     };
 
-    // SAFETY: the child branch only runs `run_child`, which is
-    // async-signal-safe and never returns.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        unsafe { child::run_child(&plan) }
-    }
-    if pid < 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-        return Err(SpawnError::Os(if errno == libc::EAGAIN {
+    let pid = child::launch(&plan, !force_fork()).map_err(|errno| {
+        SpawnError::Os(if errno == libc::EAGAIN {
             format!("Too many processes in process table to spawn '{}'", spec.process_name)
         } else {
             format!("unknown error during fork for '{}': {}", spec.process_name, errno_code(errno))
-        }));
-    }
+        })
+    })?;
     // The child's ends (and our copy of the socket) close here, on drop.
     drop(stdin_socket);
     Ok(SpawnedChild { pid, stdin: pipes.stdin, stdout: pipes.stdout, stderr: pipes.stderr })
+}
+
+/// `RSUP_SPAWN_FORK=1` in the daemon's environment makes spawns use plain
+/// fork instead of the shared-memory clone (a safety valve, and how the
+/// tests cover both ways).
+fn force_fork() -> bool {
+    static FORCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCE.get_or_init(|| std::env::var_os("RSUP_SPAWN_FORK").is_some_and(|v| v == "1"))
 }
 
 /// The child's environment: the daemon's own, then SUPERVISOR_ENABLED,

@@ -87,25 +87,15 @@ pub struct Supervisor {
     outcome: Option<Outcome>,
     /// Whether the main log wants child output (loglevel debug or lower).
     log_output: bool,
+    /// Event pools, serials and ticks (see events_glue).
+    pub events: crate::events::EventBus,
+    pub(crate) glue: crate::supervisor::events_glue::EventGlue,
 }
 
 impl std::fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Supervisor").field("groups", &self.groups.len()).finish()
     }
-}
-
-/// The SUPERVISOR_SERVER_URL children get: the unix socket if configured,
-/// else the TCP server (as 4.3.0 picks it).
-pub fn default_server_url(config: &Config) -> Option<String> {
-    if let Some(u) = &config.unix_http_server {
-        return Some(format!("unix://{}", u.file.display()));
-    }
-    if let Some(i) = &config.inet_http_server {
-        let host = if i.host.is_empty() || i.host == "*" { "localhost" } else { i.host.as_str() };
-        return Some(format!("http://{}:{}", host, i.port));
-    }
-    None
 }
 
 impl Supervisor {
@@ -117,12 +107,15 @@ impl Supervisor {
         let log_output = logger.enabled(Level::Debug);
         let env = SpawnEnv {
             environment: config.daemon.environment.clone().unwrap_or_default(),
-            server_url: default_server_url(&config),
+            server_url: config.server_url(),
             strip_ansi: config.daemon.strip_ansi,
             copy_all: Arc::new(AtomicBool::new(log_output)),
         };
         let (notices, _) = broadcast::channel(1024);
+        let events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
         Supervisor {
+            events,
+            glue: Default::default(),
             available: config.groups.clone(),
             config,
             groups: Vec::new(),
@@ -216,10 +209,14 @@ impl Supervisor {
     }
 
     /// Hook: a group was added (PROCESS_GROUP_ADDED event).
-    fn on_group_added(&mut self, _name: &str) {}
+    fn on_group_added(&mut self, name: &str) {
+        self.events_group_added(name);
+    }
 
     /// Hook: a group was removed (PROCESS_GROUP_REMOVED event).
-    fn on_group_removed(&mut self, _name: &str) {}
+    fn on_group_removed(&mut self, name: &str) {
+        self.events_group_removed(name);
+    }
 
     pub fn find_group(&self, name: &str) -> Option<usize> {
         self.groups.iter().position(|g| g.config.name == name)
@@ -251,9 +248,10 @@ impl Supervisor {
     pub async fn run(
         mut self,
         mut requests: mpsc::UnboundedReceiver<Request>,
-        mut control: mpsc::UnboundedReceiver<Control>,
+        control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> Outcome {
         let mut sigchld = signal(SignalKind::child()).ok();
+        self.events_supervisor_running();
         self.reap_all();
         self.step();
         let mut requests_open = true;
@@ -279,6 +277,7 @@ impl Supervisor {
                 },
                 _ = async { match sigchld.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
                     self.reap_all();
+                    self.ctx.log.debug("received SIGCHLD indicating a child quit");
                 },
                 c = control.recv(), if control_open => match c {
                     Some(Control::Signal(sig)) => self.handle_signal(sig),
@@ -330,10 +329,11 @@ impl Supervisor {
         match ev {
             PipeEvent::Output { serial, channel, data } => {
                 let Some(key) = self.ctx.serials.get(&serial).cloned() else { return };
-                self.on_output(&key, channel, &data);
+                self.on_output(serial, &key, channel, &data);
             }
-            PipeEvent::ReaderDone { serial, .. } => {
+            PipeEvent::ReaderDone { serial, channel } => {
                 let Some(key) = self.ctx.serials.get(&serial).cloned() else { return };
+                self.events_reader_done(serial, &key, channel);
                 if let Some((g, p)) = self.find(&key) {
                     self.groups[g].processes[p].reader_done(&mut self.ctx);
                 }
@@ -344,14 +344,20 @@ impl Supervisor {
     /// Hook: bytes a process wrote on `channel`. Readers in direct mode have
     /// already written them to the log; routed readers (capture mode,
     /// eventlistener stdout) leave logging to this function.
-    fn on_output(&mut self, key: &ProcKey, channel: Channel, data: &[u8]) {
+    fn on_output(&mut self, serial: u64, key: &ProcKey, channel: Channel, data: &[u8]) {
+        if self.events_output(serial, key, channel, data) {
+            return;
+        }
+        self.emit_output(key, channel, data, false);
+        self.events_plain_output(key, channel, data);
+    }
+
+    /// Logs output: to the channel's file when `write_file` (the reader has
+    /// not), to the main log at debug level, and to subscribers.
+    pub(crate) fn emit_output(&mut self, key: &ProcKey, channel: Channel, data: &[u8], write_file: bool) {
         let Some((g, p)) = self.find(key) else { return };
         let proc_ = &self.groups[g].processes[p];
-        let routed = match channel {
-            Channel::Stdout => proc_.route_stdout,
-            Channel::Stderr => proc_.route_stderr,
-        };
-        if routed {
+        if write_file {
             let log = match channel {
                 Channel::Stdout => proc_.stdout_log.clone(),
                 Channel::Stderr => proc_.stderr_log.clone(),
@@ -384,6 +390,7 @@ impl Supervisor {
 
     /// Hook: one process state change, in the order they happened.
     fn on_state_change(&mut self, change: StateChange) {
+        self.events_state_change(&change);
         if self.notices.receiver_count() > 0 {
             let _ = self.notices.send(Notice::ProcessState {
                 group: change.group.clone(),
@@ -448,6 +455,7 @@ impl Supervisor {
             }
             self.check_waiters();
             self.flush_changes();
+            self.events_step();
             let now = Instant::now();
             let due = self.groups.iter().flat_map(|g| g.processes.iter()).any(|p| {
                 p.next_deadline(self.ctx.mood).map(|d| d <= now).unwrap_or(false)
@@ -515,7 +523,9 @@ impl Supervisor {
     }
 
     /// Hook: supervisord started stopping (SUPERVISOR_STATE_CHANGE_STOPPING).
-    fn on_supervisor_stopping(&mut self) {}
+    fn on_supervisor_stopping(&mut self) {
+        self.events_supervisor_stopping();
+    }
 
     fn next_deadline(&self) -> Option<Instant> {
         let mut best: Option<Instant> = None;
@@ -532,6 +542,7 @@ impl Supervisor {
         for w in &self.waiters {
             consider(w.next_deadline(self));
         }
+        consider(self.events_next_deadline());
         if self.stopping {
             consider(self.lastshutdownreport.map(|t| t + Duration::from_millis(3001)));
         }

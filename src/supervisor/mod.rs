@@ -11,6 +11,7 @@
 
 pub mod autolog;
 pub mod core;
+pub mod events_glue;
 pub mod fcgi;
 pub mod handle;
 pub mod info;

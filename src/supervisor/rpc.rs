@@ -377,7 +377,9 @@ impl Supervisor {
     }
 
     /// Hook: supervisor.sendRemoteCommEvent (REMOTE_COMMUNICATION event).
-    fn on_remote_comm_event(&mut self, _kind: &str, _data: &str) {}
+    fn on_remote_comm_event(&mut self, kind: &str, data: &str) {
+        self.events_remote_comm(kind, data);
+    }
 
     /// Writes to a process's stdin (sendProcessStdin and eventlistener use).
     pub fn send_stdin(&mut self, gi: usize, pi: usize, name: &str, chars: &[u8]) -> Result<(), Fault> {

@@ -1,7 +1,13 @@
-//! What runs in the forked child before exec. Everything here is
-//! async-signal-safe: it only reads data prepared before the fork and makes
-//! plain system calls (no allocation, no locks), because the daemon is
-//! multi-threaded and the child has only the forking thread.
+//! What runs in the new child before exec, and how the child is made.
+//!
+//! The child is created with `clone(CLONE_VM | CLONE_VFORK)` (as glibc's
+//! posix_spawn does): it borrows the parent's memory on its own stack while
+//! the spawning thread waits for its exec, so the cost does not grow with
+//! the daemon's size as fork's page-table copy does. Plain fork is the
+//! fallback when clone is refused. Either way the child code only reads data
+//! prepared before, makes plain system calls (no allocation, no locks, no
+//! glibc wrappers that touch other threads), and runs with all signals
+//! blocked until it has reset every handler to the default.
 
 use std::ffi::CString;
 use std::os::fd::RawFd;
@@ -101,7 +107,104 @@ fn last_errno() -> i32 {
     unsafe { *libc::__errno_location() }
 }
 
-/// Runs in the child after fork; never returns.
+/// Starts the child running `plan`; returns its pid, or the errno of the
+/// failed clone/fork.
+pub fn launch(plan: &ChildPlan, allow_vfork: bool) -> Result<libc::pid_t, i32> {
+    unsafe {
+        // Block every signal so no daemon handler runs in the child (it would
+        // run on the parent's memory). The child unblocks after resetting.
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let result = if allow_vfork { clone_vfork(plan) } else { Err(libc::ENOSYS) };
+        let result = match result {
+            Ok(pid) => Ok(pid),
+            Err(_) => {
+                let pid = libc::fork();
+                if pid == 0 {
+                    run_child(plan)
+                }
+                if pid < 0 {
+                    Err(last_errno())
+                } else {
+                    Ok(pid)
+                }
+            }
+        };
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        result
+    }
+}
+
+/// The child's own stack for the shared-memory clone, with a guard page.
+struct ChildStack {
+    base: *mut libc::c_void,
+    len: usize,
+}
+
+impl ChildStack {
+    const SIZE: usize = 256 * 1024;
+
+    fn new() -> Option<ChildStack> {
+        let page = 4096;
+        let len = Self::SIZE + page;
+        // SAFETY: anonymous private mapping; checked for failure.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return None;
+        }
+        // The lowest page catches an overflow instead of letting it run
+        // into other memory.
+        unsafe { libc::mprotect(base, page, libc::PROT_NONE) };
+        Some(ChildStack { base, len })
+    }
+
+    fn top(&self) -> *mut libc::c_void {
+        // Stacks grow down; keep 16-byte alignment.
+        (((self.base as usize) + self.len) & !15) as *mut libc::c_void
+    }
+}
+
+impl Drop for ChildStack {
+    fn drop(&mut self) {
+        unsafe { libc::munmap(self.base, self.len) };
+    }
+}
+
+extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the &ChildPlan passed by clone_vfork, alive until the
+    // child has exec'd or exited (CLONE_VFORK keeps the parent waiting).
+    unsafe { run_child(&*(arg as *const ChildPlan)) }
+}
+
+unsafe fn clone_vfork(plan: &ChildPlan) -> Result<libc::pid_t, i32> {
+    let Some(stack) = ChildStack::new() else { return Err(libc::ENOMEM) };
+    let pid = libc::clone(
+        clone_entry,
+        stack.top(),
+        libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+        plan as *const ChildPlan as *mut libc::c_void,
+    );
+    // With CLONE_VFORK the child no longer uses the stack once clone returns.
+    drop(stack);
+    if pid < 0 {
+        Err(last_errno())
+    } else {
+        Ok(pid)
+    }
+}
+
+/// Runs in the child; never returns.
 ///
 /// # Safety
 /// Must only be called in a freshly forked child, with `plan` prepared by
@@ -138,11 +241,13 @@ pub unsafe fn run_child(plan: &ChildPlan) -> ! {
         }
         UserPlan::Switch { uid, gid, groups, uid_text } => {
             let failure: Option<(&[u8], i32)> =
-                if libc::setgroups(groups.len(), groups.as_ptr()) != 0 {
+                // Raw system calls: glibc's wrappers would try to change the
+                // ids of every thread of the (shared-memory) parent.
+                if libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) != 0 {
                     Some((b"Could not set groups of effective user", 0))
-                } else if libc::setgid(*gid) != 0 {
+                } else if libc::syscall(libc::SYS_setgid, *gid) != 0 {
                     Some((b"Could not set group id of effective user", 0))
-                } else if libc::setuid(*uid) != 0 {
+                } else if libc::syscall(libc::SYS_setuid, *uid) != 0 {
                     Some((b"", last_errno()))
                 } else {
                     None
