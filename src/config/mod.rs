@@ -3,11 +3,15 @@
 //! supervisord prints for bad input. The result is a `model::Config`.
 
 pub mod cli;
+pub mod datatypes;
+pub mod ini;
 pub mod load;
 pub mod model;
+pub mod pyfmt;
+mod sample;
 
 pub use load::{load, load_ctl, ConfigError};
 pub use model::*;
 
 /// The sample configuration `echo_supervisord_conf` prints.
-pub const SAMPLE_CONF: &str = "; rsupervisor sample configuration (to be completed)\n[supervisord]\n";
+pub const SAMPLE_CONF: &str = sample::SAMPLE;

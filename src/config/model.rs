@@ -73,6 +73,9 @@ pub struct ProcessConfig {
     pub redirect_stderr: bool,
     /// `environment=` pairs, in the order given (None when not given).
     pub environment: Option<Vec<(String, String)>>,
+    /// The SUPERVISOR_SERVER_URL this process gets (None: the variable is
+    /// not set): `serverurl=` when given (and not AUTO), else
+    /// `Config::server_url()`; an empty `serverurl=` sets nothing.
     pub serverurl: Option<String>,
     /// This process's number within its program's numprocs expansion.
     pub process_num: i64,
@@ -135,7 +138,8 @@ pub enum GroupKind {
     /// `[eventlistener:x]`: a listener pool.
     EventListenerPool {
         buffer_size: usize,
-        /// Event type names as written in `events=` (validated).
+        /// Event type names from `events=`: upper-cased, validated, sorted,
+        /// without duplicates.
         events: Vec<String>,
         result_handler: String,
     },
@@ -152,12 +156,28 @@ pub struct GroupConfig {
     pub processes: Vec<ProcessConfig>,
 }
 
+impl Config {
+    /// The SUPERVISOR_SERVER_URL children get when their program has no
+    /// `serverurl=`: the first unix socket server, else the inet server
+    /// (`localhost` when it listens on all interfaces), else none.
+    pub fn server_url(&self) -> Option<String> {
+        if let Some(u) = &self.unix_http_server {
+            return Some(format!("unix://{}", u.file.display()));
+        }
+        self.inet_http_server.as_ref().map(|i| {
+            let host = if i.host.is_empty() { "localhost" } else { i.host.as_str() };
+            format!("http://{}:{}", host, i.port)
+        })
+    }
+}
+
 /// `[unix_http_server]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnixHttpConfig {
     pub file: PathBuf,
     pub chmod: u32,
-    /// chown=user[:group] resolved to (uid, gid).
+    /// chown=user[:group] resolved to (uid, gid); a group left out is
+    /// u32::MAX, which chown(2) reads as "unchanged".
     pub chown: Option<(u32, u32)>,
     pub username: Option<String>,
     pub password: Option<String>,
@@ -166,7 +186,8 @@ pub struct UnixHttpConfig {
 /// `[inet_http_server]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InetHttpConfig {
-    /// Host part as written; empty or `*` means all interfaces.
+    /// Host part, lower-cased; empty (written as `*` or nothing) means all
+    /// interfaces.
     pub host: String,
     pub port: u16,
     pub username: Option<String>,
@@ -231,6 +252,8 @@ pub struct Config {
     pub groups: Vec<GroupConfig>,
     /// Warnings to log at startup (plugins, deprecated syslog targets, ...).
     pub warnings: Vec<String>,
+    /// Messages to log at info level at startup (which files were included).
+    pub infos: Vec<String>,
     /// Extra key/values kept for tests; never read by the daemon.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,

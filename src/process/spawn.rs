@@ -3,8 +3,18 @@
 //! umask, directory, user and environment before exec. Nothing but fds 0-2
 //! reaches the child.
 
-use std::os::fd::OwnedFd;
+mod child;
+mod command;
+mod errno;
+
+use std::ffi::{CString, OsStr, OsString};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
+
+use child::{ChildPlan, UserPlan};
+pub use command::{py_repr, shlex_split, SplitError};
+pub use errno::{errno_code, errno_name};
 
 /// Everything needed to start one child (built from a ProcessConfig plus
 /// daemon-wide values).
@@ -46,11 +56,13 @@ pub struct SpawnedChild {
 pub enum SpawnError {
     /// The command could not be found (`can't find command 'x'`).
     NotFound(String),
-    /// Found but not runnable (`command at 'x' is not executable`, ...).
+    /// Found but not runnable (`command at 'x' is not executable`,
+    /// `command at 'x' is a directory`, `no permission to run command 'x'`).
     NotExecutable(String),
-    /// Empty command and similar (`too few arguments`? see 4.3.0).
+    /// `command is empty`, `can't parse command 'x': No closing quotation`.
     BadCommand(String),
-    /// pipe/fork failures (`Too many open files to spawn 'x'`, ...).
+    /// pipe/fork failures (`too many open files to spawn 'x'`,
+    /// `Too many processes in process table to spawn 'x'`, ...).
     Os(String),
 }
 
@@ -68,6 +80,254 @@ impl std::fmt::Display for SpawnError {
 /// Starts the child. Failures after fork (chdir, setuid, exec) are written by
 /// the child to its stderr (or stdout) pipe in supervisord's words, and the
 /// child exits with 127, so they show up in its log as with supervisord.
-pub fn spawn(_spec: &SpawnSpec) -> Result<SpawnedChild, SpawnError> {
-    todo!("spawn helper")
+pub fn spawn(spec: &SpawnSpec) -> Result<SpawnedChild, SpawnError> {
+    let argv = shlex_split(&spec.command).map_err(|e| {
+        SpawnError::BadCommand(format!("can't parse command {}: {e}", py_repr(&spec.command)))
+    })?;
+    let Some(program) = argv.first() else {
+        return Err(SpawnError::BadCommand("command is empty".into()));
+    };
+    let configured_path = spec
+        .environment
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_str());
+    let filename = command::resolve_program(program, &command::search_path(configured_path))?;
+
+    let nul_error = |what: &str| {
+        SpawnError::BadCommand(format!("can't parse command {}: {what}", py_repr(&spec.command)))
+    };
+    let filename_c = CString::new(filename).map_err(|_| nul_error("embedded null byte"))?;
+    let argv_c = argv
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| nul_error("embedded null byte"))?;
+    let env_c = build_environment(spec)
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            // A variable with a NUL byte cannot be passed; leave it out.
+            CString::new(kv).ok()
+        })
+        .collect::<Vec<_>>();
+    let directory = match &spec.directory {
+        Some(dir) => Some((
+            CString::new(dir.as_os_str().as_bytes())
+                .map_err(|_| nul_error("directory has an embedded null byte"))?,
+            dir.as_os_str().as_bytes().to_vec(),
+        )),
+        None => None,
+    };
+    let user = plan_user(spec.user.as_deref());
+
+    let pipes = Pipes::make(spec)?;
+    let stdin_socket = match spec.stdin_socket {
+        Some(fd) => Some(dup_above_2(fd).map_err(|e| pipe_error(&spec.process_name, e))?),
+        None => None,
+    };
+
+    let mut plan = ChildPlan {
+        filename: filename_c,
+        argv0: argv[0].as_bytes().to_vec(),
+        argv_ptrs: argv_c.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect(),
+        envp_ptrs: env_c.iter().map(|e| e.as_ptr()).chain(std::iter::once(std::ptr::null())).collect(),
+        stdin_src: -1,
+        stdout_src: pipes.child_stdout.as_raw_fd(),
+        stderr_src: pipes.child_stderr.as_ref().unwrap_or(&pipes.child_stdout).as_raw_fd(),
+        stdin_is_socket: stdin_socket.is_some(),
+        user,
+        directory,
+        umask: spec.umask.map(|m| m as libc::mode_t),
+        max_fd: max_fd(),
+    };
+    plan.stdin_src = match (&stdin_socket, &pipes.child_stdin) {
+        (Some(sock), _) => sock.as_raw_fd(),
+        (None, Some(child_stdin)) => child_stdin.as_raw_fd(),
+        (None, None) => unreachable!("stdin pipe exists whenever there is no fcgi socket"),
+    };
+
+    let pid = child::launch(&plan, !force_fork()).map_err(|errno| {
+        SpawnError::Os(if errno == libc::EAGAIN {
+            format!("Too many processes in process table to spawn '{}'", spec.process_name)
+        } else {
+            format!("unknown error during fork for '{}': {}", spec.process_name, errno_code(errno))
+        })
+    })?;
+    // The child's ends (and our copy of the socket) close here, on drop.
+    drop(stdin_socket);
+    Ok(SpawnedChild { pid, stdin: pipes.stdin, stdout: pipes.stdout, stderr: pipes.stderr })
+}
+
+/// `RSUP_SPAWN_FORK=1` in the daemon's environment makes spawns use plain
+/// fork instead of the shared-memory clone (a safety valve, and how the
+/// tests cover both ways).
+fn force_fork() -> bool {
+    static FORCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCE.get_or_init(|| std::env::var_os("RSUP_SPAWN_FORK").is_some_and(|v| v == "1"))
+}
+
+/// The child's environment: the daemon's own, then SUPERVISOR_ENABLED,
+/// SUPERVISOR_SERVER_URL, SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME,
+/// then `environment=` (which may override those, as in supervisord), then
+/// the extra variables. Later settings replace earlier ones in place.
+pub fn build_environment(spec: &SpawnSpec) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let mut set = |k: &str, v: &str| {
+        let (k, v) = (OsStr::new(k), OsString::from(v));
+        match env.iter_mut().find(|(key, _)| key == k) {
+            Some(slot) => slot.1 = v,
+            None => env.push((k.to_os_string(), v)),
+        }
+    };
+    set("SUPERVISOR_ENABLED", "1");
+    if let Some(url) = spec.server_url.as_deref().filter(|u| !u.is_empty()) {
+        set("SUPERVISOR_SERVER_URL", url);
+    }
+    set("SUPERVISOR_PROCESS_NAME", &spec.process_name);
+    set("SUPERVISOR_GROUP_NAME", &spec.group_name);
+    for (k, v) in spec.environment.iter().chain(spec.extra_env.iter()) {
+        set(k, v);
+    }
+    env
+}
+
+/// Decides the user switch in the parent (passwd/group lookups are not
+/// safe after fork), with supervisord's rules and failure texts.
+fn plan_user(user: Option<&str>) -> UserPlan {
+    let Some(user) = user else { return UserPlan::Keep };
+    let lookup = match user.parse::<u32>() {
+        Ok(uid) => nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .ok_or("Can't find uid"),
+        Err(_) => nix::unistd::User::from_name(user).ok().flatten().ok_or("Can't find username"),
+    };
+    let pw = match lookup {
+        Ok(pw) => pw,
+        Err(what) => {
+            return UserPlan::Fail {
+                uid_text: user.as_bytes().to_vec(),
+                // `%r` of an int is the bare number, of a name it is quoted.
+                reason: match user.parse::<u32>() {
+                    Ok(uid) => format!("{what} {uid}"),
+                    Err(_) => format!("{what} {}", py_repr(user)),
+                }
+                .into_bytes(),
+            }
+        }
+    };
+    let uid = pw.uid.as_raw();
+    let uid_text = uid.to_string().into_bytes();
+    let current = nix::unistd::getuid().as_raw();
+    if current == uid {
+        return UserPlan::Keep;
+    }
+    if current != 0 {
+        return UserPlan::Fail { uid_text, reason: b"Can't drop privilege as nonroot user".to_vec() };
+    }
+    let gid = pw.gid.as_raw();
+    let mut groups = vec![gid];
+    if let Ok(name) = CString::new(pw.name.as_bytes()) {
+        if let Ok(list) = nix::unistd::getgrouplist(&name, pw.gid) {
+            groups.extend(list.into_iter().map(|g| g.as_raw()).filter(|&g| g != gid));
+        }
+    }
+    UserPlan::Switch { uid, gid, groups, uid_text }
+}
+
+/// The pipes for one child: parent ends non-blocking, all CLOEXEC, child
+/// ends numbered above 2.
+struct Pipes {
+    stdin: Option<OwnedFd>,
+    child_stdin: Option<OwnedFd>,
+    stdout: OwnedFd,
+    child_stdout: OwnedFd,
+    stderr: Option<OwnedFd>,
+    child_stderr: Option<OwnedFd>,
+}
+
+impl Pipes {
+    fn make(spec: &SpawnSpec) -> Result<Pipes, SpawnError> {
+        let err = |e| pipe_error(&spec.process_name, e);
+        let (child_stdin, stdin) = if spec.stdin_socket.is_none() {
+            let (r, w) = pipe().map_err(err)?;
+            (Some(r), Some(w))
+        } else {
+            (None, None)
+        };
+        let (stdout, child_stdout) = pipe().map_err(err)?;
+        let (stderr, child_stderr) = if spec.separate_stderr {
+            let (r, w) = pipe().map_err(err)?;
+            (Some(r), Some(w))
+        } else {
+            (None, None)
+        };
+        set_nonblocking(stdout.as_raw_fd());
+        for fd in [&stdin, &stderr].into_iter().flatten() {
+            set_nonblocking(fd.as_raw_fd());
+        }
+        Ok(Pipes { stdin, child_stdin, stdout, child_stdout, stderr, child_stderr })
+    }
+}
+
+fn pipe_error(process_name: &str, e: std::io::Error) -> SpawnError {
+    let errno = e.raw_os_error().unwrap_or(0);
+    SpawnError::Os(if errno == libc::EMFILE {
+        format!("too many open files to spawn '{process_name}'")
+    } else {
+        format!("unknown error making dispatchers for '{process_name}': {}", errno_code(errno))
+    })
+}
+
+/// pipe2(O_CLOEXEC) → (read end, write end), both numbered above 2 so the
+/// child's dup2 onto 0-2 never overwrites another source fd.
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as libc::c_int; 2];
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 just returned these two fresh fds; we own them.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    Ok((above_2(r)?, above_2(w)?))
+}
+
+fn above_2(fd: OwnedFd) -> std::io::Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        Ok(fd)
+    } else {
+        dup_above_2(fd.as_raw_fd())
+    }
+}
+
+/// A CLOEXEC duplicate of `fd` numbered 3 or more.
+fn dup_above_2(fd: RawFd) -> std::io::Result<OwnedFd> {
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    if new < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fcntl just created this fd.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+fn set_nonblocking(fd: RawFd) {
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+}
+
+/// The fd limit, for closing fds one by one on kernels without close_range.
+fn max_fd() -> libc::c_int {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+        lim.rlim_cur.min(65536) as libc::c_int
+    } else {
+        1024
+    }
 }

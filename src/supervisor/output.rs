@@ -1,0 +1,345 @@
+//! Child pipes. One reader task per output pipe owns the read end and
+//! writes the bytes straight into that channel's log file, so heavy output
+//! never passes through the supervisor task. Bytes go to the supervisor too
+//! only when something needs them (main log at debug level, web UI
+//! subscribers, events, capture mode, the eventlistener protocol).
+//! One writer task per child feeds its stdin without blocking anyone.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::unix::AsyncFd;
+use tokio::sync::mpsc;
+
+use crate::logs::rotating::RotatingFile;
+use crate::supervisor::handle::Channel;
+
+/// One channel's log file, shared by the reader task (writes) and the
+/// supervisor (clear, reopen). None while the process is not running or
+/// when the channel is not logged to a file.
+pub type ChannelLog = Arc<Mutex<Option<RotatingFile>>>;
+
+/// What the reader does with the bytes it reads.
+#[derive(Debug, Clone)]
+pub struct ReaderMode {
+    /// Send every byte to the supervisor and write nothing itself (capture
+    /// mode and eventlistener stdout: the supervisor decides what to log).
+    pub routed: bool,
+    /// Also send a copy of what it logs (events enabled for this channel).
+    pub copy: bool,
+    /// Shared switch: a copy is wanted by everyone (debug main log, subscribers).
+    pub copy_all: Arc<AtomicBool>,
+    /// [supervisord] strip_ansi.
+    pub strip_ansi: bool,
+}
+
+/// Messages from pipe tasks to the supervisor.
+#[derive(Debug)]
+pub enum PipeEvent {
+    /// Bytes a process wrote (only when forwarding is wanted).
+    Output { serial: u64, channel: Channel, data: Vec<u8> },
+    /// The reader is finished (EOF, or drained after the process exited).
+    ReaderDone { serial: u64, channel: Channel },
+}
+
+/// The supervisor's end of one reader task.
+#[derive(Debug)]
+pub struct ReaderHandle {
+    drain: mpsc::UnboundedSender<()>,
+}
+
+impl ReaderHandle {
+    /// Asks the reader to read what is left in the pipe, then finish.
+    /// Ignored if it already finished (its ReaderDone is on the way).
+    pub fn drain(&self) {
+        let _ = self.drain.send(());
+    }
+}
+
+struct Fd(OwnedFd);
+impl AsRawFd for Fd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: plain fcntl on an fd we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+}
+
+fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: buf is valid for buf.len() bytes.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Starts the reader task for one output pipe.
+pub fn start_reader(
+    serial: u64,
+    channel: Channel,
+    fd: OwnedFd,
+    log: ChannelLog,
+    mode: ReaderMode,
+    events: mpsc::UnboundedSender<PipeEvent>,
+) -> ReaderHandle {
+    let (drain_tx, drain_rx) = mpsc::unbounded_channel();
+    set_nonblocking(fd.as_raw_fd());
+    tokio::spawn(reader_task(serial, channel, fd, log, mode, events, drain_rx));
+    ReaderHandle { drain: drain_tx }
+}
+
+async fn reader_task(
+    serial: u64,
+    channel: Channel,
+    fd: OwnedFd,
+    log: ChannelLog,
+    mode: ReaderMode,
+    events: mpsc::UnboundedSender<PipeEvent>,
+    mut drain_rx: mpsc::UnboundedReceiver<()>,
+) {
+    let mut sink = Sink { serial, channel, log, mode, events: events.clone() };
+    let mut buf = vec![0u8; 64 * 1024];
+    // SAFETY: the fd is owned by the wrapper and only closed when it drops.
+    let afd = match unsafe { AsyncFd::register_with_interest(Fd(fd), tokio::io::Interest::READABLE) } {
+        Ok(a) => a,
+        Err(_) => {
+            let _ = events.send(PipeEvent::ReaderDone { serial, channel });
+            return;
+        }
+    };
+    'outer: loop {
+        tokio::select! {
+            biased;
+            _ = drain_rx.recv() => {
+                // The process is gone: everything it wrote is already in the pipe.
+                loop {
+                    match read_fd(afd.get_ref().as_raw_fd(), &mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => sink.take(&buf[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(_) => break,
+                    }
+                }
+                break 'outer;
+            }
+            guard = afd.readable() => {
+                let Ok(mut guard) = guard else { break 'outer };
+                loop {
+                    match read_fd(afd.get_ref().as_raw_fd(), &mut buf) {
+                        Ok(0) => break 'outer,
+                        Ok(n) => sink.take(&buf[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            guard.clear_ready();
+                            break;
+                        }
+                        Err(_) => break 'outer,
+                    }
+                }
+            }
+        }
+    }
+    let _ = events.send(PipeEvent::ReaderDone { serial, channel });
+}
+
+struct Sink {
+    serial: u64,
+    channel: Channel,
+    log: ChannelLog,
+    mode: ReaderMode,
+    events: mpsc::UnboundedSender<PipeEvent>,
+}
+
+impl Sink {
+    fn take(&mut self, data: &[u8]) {
+        if self.mode.routed {
+            let _ = self.events.send(PipeEvent::Output {
+                serial: self.serial,
+                channel: self.channel,
+                data: data.to_vec(),
+            });
+            return;
+        }
+        let stripped;
+        let data = if self.mode.strip_ansi {
+            stripped = strip_ansi(data);
+            &stripped[..]
+        } else {
+            data
+        };
+        if let Ok(mut guard) = self.log.lock() {
+            if let Some(file) = guard.as_mut() {
+                // A failing log write (disk full) must not stop the child;
+                // 4.3.0 likewise reports and carries on.
+                let _ = file.write_all(data);
+            }
+        }
+        if self.mode.copy || self.mode.copy_all.load(Ordering::Relaxed) {
+            let _ = self.events.send(PipeEvent::Output {
+                serial: self.serial,
+                channel: self.channel,
+                data: data.to_vec(),
+            });
+        }
+    }
+}
+
+/// Removes ANSI escape sequences as 4.3.0's stripEscapes does (ESC [ ... letter).
+pub fn strip_ansi(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == 0x1b && i + 1 < data.len() && data[i + 1] == b'[' {
+            let mut j = i + 2;
+            while j < data.len() && !(data[j].is_ascii_alphabetic()) {
+                j += 1;
+            }
+            i = j + 1;
+            continue;
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The supervisor's end of a child's stdin. Dropping it ends the writer
+/// task, which closes the pipe.
+#[derive(Debug)]
+pub struct StdinWriter {
+    inner: Arc<StdinInner>,
+    wake: mpsc::UnboundedSender<()>,
+}
+
+#[derive(Debug)]
+struct StdinInner {
+    queue: Mutex<VecDeque<u8>>,
+    queued: AtomicUsize,
+    broken: AtomicBool,
+    fd: OwnedFd,
+}
+
+/// Why a stdin write failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StdinError {
+    /// The child closed its stdin (EPIPE): supervisord's NO_FILE.
+    Closed,
+}
+
+fn write_fd(fd: RawFd, data: &[u8]) -> io::Result<usize> {
+    // SAFETY: data is valid for data.len() bytes.
+    let n = unsafe { libc::write(fd, data.as_ptr() as *const libc::c_void, data.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+impl StdinWriter {
+    pub fn start(fd: OwnedFd) -> StdinWriter {
+        set_nonblocking(fd.as_raw_fd());
+        let (wake, wake_rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(StdinInner {
+            queue: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            broken: AtomicBool::new(false),
+            fd,
+        });
+        tokio::spawn(stdin_task(inner.clone(), wake_rx));
+        StdinWriter { inner, wake }
+    }
+
+    /// Writes what the pipe takes now and queues the rest; EPIPE (now or
+    /// earlier) is reported as Closed.
+    pub fn write(&self, data: &[u8]) -> Result<(), StdinError> {
+        let w = &self.inner;
+        if w.broken.load(Ordering::Relaxed) {
+            return Err(StdinError::Closed);
+        }
+        let mut rest = data;
+        if w.queued.load(Ordering::Acquire) == 0 {
+            while !rest.is_empty() {
+                match write_fd(w.fd.as_raw_fd(), rest) {
+                    Ok(n) => rest = &rest[n..],
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        w.broken.store(true, Ordering::Relaxed);
+                        return Err(StdinError::Closed);
+                    }
+                }
+            }
+        }
+        if !rest.is_empty() {
+            if let Ok(mut q) = w.queue.lock() {
+                q.extend(rest.iter().copied());
+                w.queued.store(q.len(), Ordering::Release);
+            }
+            let _ = self.wake.send(());
+        }
+        Ok(())
+    }
+}
+
+struct SharedFd(Arc<StdinInner>);
+impl AsRawFd for SharedFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.fd.as_raw_fd()
+    }
+}
+
+async fn stdin_task(w: Arc<StdinInner>, mut wake: mpsc::UnboundedReceiver<()>) {
+    // SAFETY: the fd lives in the Arc the wrapper holds; it closes only when dropped.
+    let Ok(afd) = (unsafe { AsyncFd::register_with_interest(SharedFd(w.clone()), tokio::io::Interest::WRITABLE) }) else {
+        return;
+    };
+    // Ends when the supervisor drops the StdinWriter (process finished).
+    while wake.recv().await.is_some() {
+        loop {
+            let chunk: Vec<u8> = match w.queue.lock() {
+                Ok(q) if !q.is_empty() => q.iter().take(64 * 1024).copied().collect(),
+                _ => break,
+            };
+            match write_fd(w.fd.as_raw_fd(), &chunk) {
+                Ok(n) => {
+                    if let Ok(mut q) = w.queue.lock() {
+                        q.drain(..n);
+                        w.queued.store(q.len(), Ordering::Release);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    tokio::select! {
+                        r = afd.writable() => match r {
+                            Ok(mut g) => g.clear_ready(),
+                            Err(_) => return,
+                        },
+                        more = wake.recv() => if more.is_none() { return },
+                    }
+                }
+                Err(_) => {
+                    w.broken.store(true, Ordering::Relaxed);
+                    if let Ok(mut q) = w.queue.lock() {
+                        q.clear();
+                    }
+                    w.queued.store(0, Ordering::Release);
+                    return;
+                }
+            }
+        }
+    }
+}
