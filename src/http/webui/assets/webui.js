@@ -29,12 +29,30 @@
       })
       .catch(function () { pending = false; });
   }
+  // Shows a new state in its row at once; the table reload that follows
+  // brings the description and the actions up to date.
+  var classes = { RUNNING: "statusrunning", FATAL: "statuserror", BACKOFF: "statuserror" };
+  function showState(change) {
+    var rows = document.querySelectorAll("#statustable tr[data-name]");
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].getAttribute("data-name") !== change.name) continue;
+      var span = rows[i].querySelector("td.status span");
+      if (span) {
+        span.textContent = change.state.toLowerCase();
+        span.className = classes[change.state] || "statusnominal";
+      }
+    }
+  }
   var es = null;
   function connect() {
     es = new EventSource(url);
     es.onopen = function () { if (live) live.className = "live-on"; };
     es.onerror = function () { if (live) live.className = "live-off"; };
-    es.addEventListener("state", function () { if (!tail) reloadTable(); });
+    es.addEventListener("state", function (ev) {
+      if (tail) return;
+      showState(JSON.parse(ev.data));
+      reloadTable();
+    });
     es.addEventListener("resync", function () { if (!tail) reloadTable(); });
     es.addEventListener("output", function (ev) {
       if (!tail) return;
