@@ -318,11 +318,45 @@ def dump(options, parser):
     }
 
 
-def main(argv):
+def resolve(argv, progname, stderr=None):
+    """Returns the JSON text for these arguments; on a config error
+    supervisor's usage() writes to `stderr` and raises SystemExit(2)."""
+    _state["process_num"] = None
+    _state["parsers"] = []
     options = DumpServerOptions()
-    options.realize(args=argv, progname=os.environ.get("DUMP_PROGNAME", sys.argv[0]))
+    if stderr is not None:
+        options.stderr = stderr
+    options.realize(args=argv, progname=progname)
     parser = _state["parsers"][-1] if _state["parsers"] else None
-    print(json.dumps(dump(options, parser), indent=2))
+    return json.dumps(dump(options, parser), indent=2)
+
+
+def serve():
+    """Answers many requests in one process, one JSON object per line:
+    {"args": [...], "cwd": "..."} -> {"code": n, "out": "...", "err": "..."}.
+    The tests use this to avoid starting Python once per config."""
+    progname = os.environ.get("DUMP_PROGNAME", sys.argv[0])
+    for line in sys.stdin:
+        request = json.loads(line)
+        err = io.StringIO()
+        out, code = "", 0
+        try:
+            os.chdir(request["cwd"])
+            out = resolve(request["args"], progname, err) + "\n"
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        except Exception as e:  # supervisor itself crashed on this input
+            code = 1
+            err.write("Traceback: %s: %s\n" % (type(e).__name__, e))
+        sys.stdout.write(json.dumps({"code": code, "out": out, "err": err.getvalue()}) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def main(argv):
+    if argv == ["--serve"]:
+        return serve()
+    print(resolve(argv, os.environ.get("DUMP_PROGNAME", sys.argv[0])))
     return 0
 
 

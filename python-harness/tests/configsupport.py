@@ -1,6 +1,7 @@
 """Helpers for the config comparison tests: run supervisor 4.3.0's resolver
 (python-harness/dump_config.py), the real supervisord, and our
 `supervisord --check-config`, and compare what they say."""
+import atexit
 import json
 import os
 import subprocess
@@ -66,8 +67,38 @@ def run(argv, cwd, env=None, timeout=60):
     return Result(p.returncode, p.stdout, p.stderr)
 
 
+class _ReferenceServer:
+    """One long-lived `dump_config.py --serve` per test process."""
+
+    def __init__(self):
+        self.proc = None
+
+    def ask(self, args, cwd):
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([venv_python(), DUMP, "--serve"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, env=clean_env(), text=True)
+            atexit.register(self.close)
+        self.proc.stdin.write(json.dumps({"args": list(args), "cwd": cwd}) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        return Result(reply["code"], reply["out"], reply["err"])
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+_reference = _ReferenceServer()
+
+
 def run_reference(args, cwd, env=None):
     """supervisor 4.3.0's ServerOptions on these arguments (no daemon)."""
+    if env is None and "-c" in args:
+        return _reference.ask(args, cwd)
     return run([venv_python(), DUMP] + list(args), cwd, env)
 
 

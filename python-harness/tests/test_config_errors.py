@@ -131,3 +131,58 @@ def test_command_line_case(name, args, tmp_path):
         assert (ours.code, cs.normalize_message(ours.err, reps)) == (real.code, cs.normalize_message(real.err, reps))
         return
     compare(argv, tmp_path, str(work))
+
+
+def load_snippets():
+    import json
+
+    with open(os.path.join(cs.CASES, "snippets.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def stage_files(tmp_path, files):
+    for rel, text in files.items():
+        p = tmp_path / "case" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return str(tmp_path / "case" / "s.conf")
+
+
+@pytest.mark.parametrize("name", sorted(load_snippets()))
+def test_snippet(name, tmp_path):
+    """Small odd configs (compat-tests/config/snippets.json): dialect corners,
+    expansions in every kind of option, include quirks, odd values."""
+    path = stage_files(tmp_path, load_snippets()[name])
+    work = tmp_path / "cwd"
+    work.mkdir()
+    compare(["-c", path], tmp_path, str(work))
+
+
+def supervisor_test_option_configs():
+    """The config texts inside the installed supervisor's own test_options.py
+    (read at test time, not copied), each given a [supervisord] section."""
+    import re
+    import textwrap
+
+    import supervisor
+
+    src_path = os.path.join(os.path.dirname(supervisor.__file__), "tests", "test_options.py")
+    with open(src_path, encoding="utf-8") as f:
+        src = f.read()
+    out = {}
+    for i, block in enumerate(re.findall(r'(?:"""|\'\'\')(.*?)(?:"""|\'\'\')', src, re.S)):
+        text = textwrap.dedent(block)
+        if "[" not in text or "=" not in text:
+            continue
+        if "[supervisord]" not in text:
+            text = "[supervisord]\nlogfile=%(here)s/s.log\npidfile=%(here)s/s.pid\n" + text
+        out["block%03d" % i] = text
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(supervisor_test_option_configs()))
+def test_supervisor_test_suite_config(name, tmp_path):
+    path = stage_files(tmp_path, {"s.conf": supervisor_test_option_configs()[name]})
+    work = tmp_path / "cwd"
+    work.mkdir()
+    compare(["-c", path], tmp_path, str(work))

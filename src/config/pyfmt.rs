@@ -143,6 +143,9 @@ pub enum FormatError {
     Bad(String),
 }
 
+/// The largest width or precision we format.
+const MAX_WIDTH: usize = 1 << 16;
+
 struct Spec {
     left: bool,
     plus: bool,
@@ -412,6 +415,11 @@ pub fn percent_format(fmt: &str, dict: &Expansions) -> Result<String, FormatErro
         }
         if i >= chars.len() {
             return Err(incomplete());
+        }
+        // Python would build the padded string whatever its size; a config
+        // value has no use for megabytes of padding, so refuse it.
+        if spec.width > MAX_WIDTH || spec.precision.unwrap_or(0) > MAX_WIDTH {
+            return Err(FormatError::Bad("width too big".to_string()));
         }
         let conv = chars[i];
         if !matches!(conv, 's' | 'r' | 'a' | 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'c' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G') {
