@@ -99,7 +99,6 @@ async fn multicall_result_shapes() {
         mc(Some("supervisor.getPID"), Some(vec![Value::Int(1)])),
         mc(Some("supervisor.startProcess"), Some(vec![Value::str("cat")])),
         mc(Some("system.methodSignature"), Some(vec![Value::str("supervisor.getPID")])),
-        Value::Int(5),
         structure([("methodName", Value::Int(5))]),
     ]);
     let result = call(&unix, "system.multicall", &[calls]).await.unwrap();
@@ -115,12 +114,14 @@ async fn multicall_result_shapes() {
             fault(2, "INCORRECT_PARAMETERS"),
             Value::Bool(true),
             Value::Array(vec![Value::str("int")]),
-            fault(2, "INCORRECT_PARAMETERS: Each call must be a struct"),
             fault(2, "INCORRECT_PARAMETERS: methodName must be a string"),
         ])
     );
     assert_eq!(call(&unix, "system.multicall", &[Value::Int(5)]).await, Err(Fault::raw(2, "INCORRECT_PARAMETERS")));
     assert_eq!(call(&unix, "system.multicall", &[]).await, Err(Fault::raw(2, "INCORRECT_PARAMETERS")));
+    // An entry that is not a struct refuses the whole batch before any call runs.
+    let batch = Value::Array(vec![mc(Some("supervisor.getPID"), None), Value::str("not a struct")]);
+    assert_eq!(call(&unix, "system.multicall", &[batch]).await, Err(Fault::raw(2, "INCORRECT_PARAMETERS")));
 }
 
 #[tokio::test]
@@ -168,8 +169,11 @@ async fn bad_requests_get_clean_errors() {
     }
     let get = Request::get("/RPC2").header("Host", "x").body(Full::new(Bytes::new())).unwrap();
     assert_eq!(send(&tcp, get).await.status(), 400);
-    let get = Request::get("/index.html").header("Host", "x").body(Full::new(Bytes::new())).unwrap();
+    let get = Request::get("/nothing.html").header("Host", "x").body(Full::new(Bytes::new())).unwrap();
     assert_eq!(send(&tcp, get).await.status(), 404);
+    // supervisord's fallback handler takes only GET and HEAD.
+    let post = Request::post("/nope").header("Host", "x").body(Full::new(Bytes::from_static(b"x"))).unwrap();
+    assert_eq!(send(&tcp, post).await.status(), 400);
     // A POST with no body and no Content-Length at all over HTTP/1.0.
     let mut s = unix.connect().await;
     s.write_all(b"POST /RPC2 HTTP/1.0\r\n\r\n").await.unwrap();
@@ -185,7 +189,20 @@ async fn oversized_body_is_refused_without_buffering() {
     let head = format!("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", 100 * 1024 * 1024);
     s.write_all(head.as_bytes()).await.unwrap();
     let _ = s.write_all(&vec![b'x'; 64 * 1024]).await;
+    // The client stops sending: the 413 comes once it pauses.
     let out = s.read_until_close(Duration::from_secs(5)).await;
+    assert!(out.starts_with(b"HTTP/1.1 413"), "{}", String::from_utf8_lossy(&out));
+    // A client that sends all of a 40 MiB body before reading (as Python's
+    // http.client does) still gets the 413 rather than a reset connection.
+    let mut s = unix.connect().await;
+    let size = 40 * 1024 * 1024;
+    let head = format!("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n");
+    s.write_all(head.as_bytes()).await.unwrap();
+    let block = vec![b'x'; 1024 * 1024];
+    for _ in 0..40 {
+        s.write_all(&block).await.expect("the server reads the whole body");
+    }
+    let out = s.read_until_close(Duration::from_secs(10)).await;
     assert!(out.starts_with(b"HTTP/1.1 413"), "{}", String::from_utf8_lossy(&out));
     // A chunked body that grows past the cap is cut off too.
     let mut s = unix.connect().await;

@@ -42,7 +42,11 @@ const MAX_FORM_BODY: usize = 64 * 1024;
 /// stream and static files); anything else is 404.
 pub async fn web_ui(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if !webui::is_web_path(req.uri().path()) {
-        return response::error(StatusCode::NOT_FOUND);
+        // As supervisord's fallback handler: only GET and HEAD are valid there.
+        return match *req.method() {
+            hyper::Method::GET | hyper::Method::HEAD => response::error(StatusCode::NOT_FOUND),
+            _ => response::error(StatusCode::BAD_REQUEST),
+        };
     }
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();

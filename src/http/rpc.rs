@@ -3,7 +3,11 @@
 //! well-formed call gets HTTP 400 as from supervisord, including an empty
 //! body (which supervisord never answers at all).
 
-use http_body_util::{BodyExt, Limited};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::{Method, Request, Response, StatusCode};
 
@@ -12,14 +16,17 @@ use super::Context;
 use crate::rpc::{codec, system};
 
 /// The largest request body accepted. Real calls are tiny (sendProcessStdin
-/// is the biggest); anything larger is refused without being buffered.
+/// is the biggest); anything larger is refused with 413 and never buffered.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-pub async fn rpc2<B>(req: Request<B>, ctx: &Context) -> Response<Body>
-where
-    B: hyper::body::Body + Send,
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
+/// After refusing a body, the rest of it is read and dropped, so that the
+/// client can finish sending and then read the 413 (closing on unread
+/// data would reset the connection before the client sees the answer).
+/// Draining stops after this many bytes, or when the client pauses.
+const DRAIN_LIMIT: u64 = 1 << 30;
+const DRAIN_IDLE: Duration = Duration::from_secs(1);
+
+pub async fn rpc2(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if req.method() != Method::POST {
         return response::error(StatusCode::BAD_REQUEST);
     }
@@ -28,16 +35,16 @@ where
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) || req.body().size_hint().lower() > MAX_BODY as u64 {
+    let body = if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        drain(req.into_body()).await;
         return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE);
+    } else {
+        match read_body(req.into_body()).await {
+            BodyRead::Complete(bytes) => bytes,
+            BodyRead::TooLarge => return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE),
+            // The client went away or sent a broken chunked body.
+            BodyRead::Broken => return response::error_and_close(StatusCode::BAD_REQUEST),
         }
-        // The client went away or sent a broken chunked body.
-        Err(_) => return response::error_and_close(StatusCode::BAD_REQUEST),
     };
     let call = match codec::parse_call(&body) {
         Ok(call) => call,
@@ -45,4 +52,41 @@ where
     };
     let result = system::dispatch(&ctx.handle, &call.method, call.params).await;
     response::ok("text/xml", codec::write_response(&result))
+}
+
+enum BodyRead {
+    Complete(Bytes),
+    TooLarge,
+    Broken,
+}
+
+/// The whole body if it fits in MAX_BODY; otherwise the rest is drained.
+async fn read_body(mut body: Incoming) -> BodyRead {
+    let mut buf = BytesMut::new();
+    loop {
+        match body.frame().await {
+            None => return BodyRead::Complete(buf.freeze()),
+            Some(Err(_)) => return BodyRead::Broken,
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    if buf.len() + data.len() > MAX_BODY {
+                        drain(body).await;
+                        return BodyRead::TooLarge;
+                    }
+                    buf.extend_from_slice(data.as_ref());
+                }
+            }
+        }
+    }
+}
+
+/// Reads and drops what is left of a refused body (see DRAIN_LIMIT).
+async fn drain(mut body: Incoming) {
+    let mut seen: u64 = 0;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(DRAIN_IDLE, body.frame()).await {
+        seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+        if seen > DRAIN_LIMIT {
+            return;
+        }
+    }
 }
