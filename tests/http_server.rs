@@ -440,3 +440,38 @@ async fn logtail_over_http_1_0_is_close_delimited() {
     assert!(out.ends_with("\r\n\r\nhello\n"), "{out}");
     assert!(!out.to_ascii_lowercase().contains("transfer-encoding"), "{out}");
 }
+
+/// How many of this process's open descriptors point at `path`.
+fn open_count(path: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target == path)
+        .count()
+}
+
+/// A client that goes away from a quiet log tail releases the file: the
+/// stream does not linger until the log next grows.
+#[tokio::test]
+async fn logtail_of_a_vanished_client_is_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("quiet.log");
+    std::fs::write(&log, "nothing more will come\n").unwrap();
+    let mut logs = FakeLogs::default();
+    logs.0.insert(("quiet".into(), "stdout"), log.clone());
+    let (_servers, unix, _) = start(dir.path(), None, logs).await;
+    for version in ["1.1", "1.0"] {
+        let mut s = unix.connect().await;
+        s.write_all(format!("GET /logtail/quiet HTTP/{version}\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+        let mut buf = [0u8; 4096];
+        let mut got = Vec::new();
+        while !String::from_utf8_lossy(&got).contains("will come") {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(open_count(&log), 1, "the stream holds the file open");
+        drop(s);
+        assert!(wait_for(Duration::from_secs(3), || open_count(&log) == 0).await, "HTTP/{version}: file still open");
+    }
+}
