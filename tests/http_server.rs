@@ -475,3 +475,33 @@ async fn logtail_of_a_vanished_client_is_released() {
         assert!(wait_for(Duration::from_secs(3), || open_count(&log) == 0).await, "HTTP/{version}: file still open");
     }
 }
+
+#[tokio::test]
+async fn unix_socket_errors_and_chown() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = fake_supervisor(FakeLogs::default());
+    let mut cfg = unix_section(dir.path(), None);
+    cfg.file = dir.path().join("no-such-dir/s.sock");
+    assert_eq!(
+        http::serve_sections(Some(&cfg), None, handle.clone()).await.unwrap_err(),
+        "Cannot open an HTTP server: socket.error reported errno.ENOENT (2)"
+    );
+    cfg.file = dir.path().join("x".repeat(120));
+    assert_eq!(
+        http::serve_sections(Some(&cfg), None, handle.clone()).await.unwrap_err(),
+        "Cannot open an HTTP server: socket.error reported AF_UNIX path too long"
+    );
+    let mut cfg = unix_section(dir.path(), None);
+    cfg.chmod = 0o766;
+    if nix::unistd::geteuid().is_root() {
+        cfg.chown = Some((65534, u32::MAX));
+    }
+    let _servers = http::serve_sections(Some(&cfg), None, handle).await.unwrap();
+    let meta = std::fs::metadata(&cfg.file).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o766);
+    use std::os::unix::fs::MetadataExt;
+    if nix::unistd::geteuid().is_root() {
+        assert_eq!(meta.uid(), 65534);
+        assert_eq!(meta.gid(), nix::unistd::getegid().as_raw(), "group left unchanged");
+    }
+}
