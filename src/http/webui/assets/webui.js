@@ -29,15 +29,23 @@
       })
       .catch(function () { pending = false; });
   }
-  var es = new EventSource(url);
-  es.onopen = function () { if (live) live.className = "live-on"; };
-  es.onerror = function () { if (live) live.className = "live-off"; };
-  es.addEventListener("state", function () { if (!tail) reloadTable(); });
-  es.addEventListener("resync", function () { if (!tail) reloadTable(); });
-  es.addEventListener("output", function (ev) {
-    if (!tail) return;
-    var atBottom = tail.scrollTop + tail.clientHeight >= tail.scrollHeight - 4;
-    tail.appendChild(document.createTextNode(JSON.parse(ev.data)));
-    if (atBottom) tail.scrollTop = tail.scrollHeight;
-  });
+  var es = null;
+  function connect() {
+    es = new EventSource(url);
+    es.onopen = function () { if (live) live.className = "live-on"; };
+    es.onerror = function () { if (live) live.className = "live-off"; };
+    es.addEventListener("state", function () { if (!tail) reloadTable(); });
+    es.addEventListener("resync", function () { if (!tail) reloadTable(); });
+    es.addEventListener("output", function (ev) {
+      if (!tail) return;
+      var atBottom = tail.scrollTop + tail.clientHeight >= tail.scrollHeight - 4;
+      tail.appendChild(document.createTextNode(JSON.parse(ev.data)));
+      if (atBottom) tail.scrollTop = tail.scrollHeight;
+    });
+  }
+  // A page kept in the back/forward cache would otherwise hold its stream
+  // open, and browsers allow only ~6 connections per host.
+  window.addEventListener("pagehide", function () { if (es) { es.close(); es = null; } });
+  window.addEventListener("pageshow", function (ev) { if (ev.persisted && !es) { connect(); reloadTable(); } });
+  connect();
 })();

@@ -1,0 +1,133 @@
+"""Malformed and unusual configs (compat-tests/config/) and command lines:
+the real supervisord 4.3.0 and ours must reject the same ones with the same
+message and exit code, and resolve the accepted ones identically.
+
+Rejected cases run the real supervisord binary (it exits before starting
+anything). Accepted cases are resolved with supervisor's own ServerOptions
+(python-harness/dump_config.py) instead of starting the daemon."""
+import os
+import shutil
+
+import pytest
+
+import configsupport as cs
+
+
+def case_paths():
+    out = []
+    for name in sorted(os.listdir(cs.CASES)):
+        full = os.path.join(cs.CASES, name)
+        if name.endswith(".conf") and os.path.isfile(full):
+            out.append(name)
+        elif os.path.isdir(full) and os.path.exists(os.path.join(full, "supervisord.conf")):
+            out.append(name + "/supervisord.conf")
+    return out
+
+
+def case_header(path, key):
+    with open(path, "rb") as f:
+        first = f.readline().decode("utf-8", "replace").strip()
+    prefix = "; %s:" % key
+    return first[len(prefix):].strip() if first.startswith(prefix) else None
+
+
+def stage(tmp_path, rel):
+    """Copies a case (its directory, for multi-file cases) into tmp_path."""
+    top = rel.split("/")[0]
+    src = os.path.join(cs.CASES, top)
+    if os.path.isdir(src):
+        shutil.copytree(src, str(tmp_path / top))
+    else:
+        shutil.copy(src, str(tmp_path / top))
+    return str(tmp_path / rel)
+
+
+def replacements(tmp_path):
+    ours, real = cs.our_supervisord(), cs.real_supervisord()
+    return [
+        (str(tmp_path), "<DIR>"),
+        (ours, "<ARGV0>"),
+        (real, "<ARGV0>"),
+        (os.path.dirname(os.path.dirname(ours)), "<HERE>"),
+        (os.path.dirname(os.path.dirname(real)), "<HERE>"),
+    ]
+
+
+def compare(args, tmp_path, cwd):
+    ref = cs.run_reference(args, cwd)
+    if ref.code == 0:
+        return cs.compare_resolved(args, cwd)
+    real = cs.run_real_supervisord(args, cwd)
+    ours = cs.run_ours(args, cwd)
+    assert real.code == 2, "real supervisord: %r" % real
+    assert ours.code == real.code, "ours: %r\nreal: %r" % (ours, real)
+    reps = replacements(tmp_path)
+    want = cs.normalize_message(real.err, reps)
+    got = cs.normalize_message(ours.err, reps)
+    assert got == want
+    return None
+
+
+@pytest.mark.parametrize("rel", case_paths())
+def test_config_case(rel, tmp_path):
+    path = stage(tmp_path, rel)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    extra = case_header(path, "case-args")
+    args = (extra.split() if extra else []) + ["-c", path]
+    differs = case_header(path, "case-differs")
+    if differs:
+        ours = cs.run_ours(args, str(work))
+        assert ours.code in (0, 2), ours
+        assert "panicked" not in ours.err
+        return
+    compare(args, tmp_path, str(work))
+
+
+def test_not_utf8_is_a_clear_error(tmp_path):
+    # supervisord 4.3.0 dies with a UnicodeDecodeError traceback here; we
+    # report the file instead.
+    path = tmp_path / "latin1.conf"
+    path.write_bytes(b"[supervisord]\nlogfile=/tmp/caf\xe9.log\n")
+    ours = cs.run_ours(["-c", str(path)], str(tmp_path))
+    assert ours.code == 2
+    assert "is not valid UTF-8" in ours.err and str(path) in ours.err
+
+
+def test_rejected_cases_are_plenty():
+    names = case_paths()
+    assert len([n for n in names if not n.startswith("ok-")]) >= 40
+
+
+def cli_cases():
+    with open(os.path.join(cs.CASES, "cli-cases.txt")) as f:
+        rows = [line.split("|", 1) for line in f if "|" in line]
+    return [(name.strip(), args.strip()) for name, args in rows]
+
+
+@pytest.mark.parametrize("name,args", cli_cases())
+def test_command_line_case(name, args, tmp_path):
+    ok = tmp_path / "ok-minimal.conf"
+    shutil.copy(os.path.join(cs.CASES, "ok-minimal.conf"), str(ok))
+    argv = [a.replace("@OK@", str(ok)).replace("@DIR@", str(tmp_path)) for a in args.split()]
+    work = tmp_path / "cwd"
+    work.mkdir()
+    if name == "help":
+        real = cs.run_real_supervisord(argv, str(work))
+        ours = cs.run([cs.our_supervisord()] + argv, str(work))
+        assert real.code == ours.code == 0
+        assert "-c/--configuration" in ours.out
+        return
+    if name == "version":
+        real = cs.run_real_supervisord(argv, str(work))
+        ours = cs.run([cs.our_supervisord()] + argv, str(work))
+        assert (ours.code, ours.out) == (real.code, real.out)
+        return
+    if name == "no-config-found":
+        # dump_config.py would search next to itself; ask the real one.
+        real = cs.run_real_supervisord(argv, str(work))
+        ours = cs.run_ours(argv, str(work))
+        reps = replacements(tmp_path)
+        assert (ours.code, cs.normalize_message(ours.err, reps)) == (real.code, cs.normalize_message(real.err, reps))
+        return
+    compare(argv, tmp_path, str(work))
