@@ -145,6 +145,15 @@ async fn auth_plain_sha_wrong_missing() {
         let req = Request::get("/mainlogtail").header("Host", "x").body(Full::new(Bytes::new())).unwrap();
         assert_eq!(send(target, req).await.status(), 401);
     }
+    // A client that sends its whole body before reading gets the 401, not
+    // a reset connection.
+    let mut s = tcp.connect().await;
+    let body = vec![b' '; 512 * 1024];
+    let head = format!("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len());
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.expect("whole body accepted");
+    let out = s.read_until_close(Duration::from_secs(5)).await;
+    assert!(out.starts_with(b"HTTP/1.1 401"), "{}", String::from_utf8_lossy(&out));
     let dir2 = tempfile::tempdir().unwrap();
     // {SHA} + hex sha1 of "thepassword"
     let (_s2, unix2, _) =

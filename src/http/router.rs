@@ -9,12 +9,18 @@ use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
 
 use super::response::{self, Body};
-use super::{logtail, rpc, webui, Context};
+use super::{body, logtail, rpc, webui, Context};
+
+/// How much of an unauthenticated request's body is read before the 401.
+const UNAUTHORIZED_DRAIN_LIMIT: u64 = 1024 * 1024;
 
 /// Answers one request.
 pub async fn handle(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if let Some(creds) = &ctx.auth {
         if !creds.admits(req.headers()) {
+            // Read what the client is still sending so that it gets the 401
+            // rather than a reset connection (bounded: nobody is trusted yet).
+            body::drain(req.into_body(), UNAUTHORIZED_DRAIN_LIMIT).await;
             return response::unauthorized();
         }
     }

@@ -3,14 +3,11 @@
 //! well-formed call gets HTTP 400 as from supervisord, including an empty
 //! body (which supervisord never answers at all).
 
-use std::time::Duration;
-
-use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::body;
 use super::response::{self, Body};
 use super::Context;
 use crate::rpc::{codec, system};
@@ -19,12 +16,8 @@ use crate::rpc::{codec, system};
 /// is the biggest); anything larger is refused with 413 and never buffered.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// After refusing a body, the rest of it is read and dropped, so that the
-/// client can finish sending and then read the 413 (closing on unread
-/// data would reset the connection before the client sees the answer).
-/// Draining stops after this many bytes, or when the client pauses.
+/// How much of a refused body is read and dropped before answering 413.
 const DRAIN_LIMIT: u64 = 1 << 30;
-const DRAIN_IDLE: Duration = Duration::from_secs(1);
 
 pub async fn rpc2(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if req.method() != Method::POST {
@@ -36,14 +29,14 @@ pub async fn rpc2(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let body = if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        drain(req.into_body()).await;
+        body::drain(req.into_body(), DRAIN_LIMIT).await;
         return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE);
     } else {
-        match read_body(req.into_body()).await {
-            BodyRead::Complete(bytes) => bytes,
-            BodyRead::TooLarge => return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE),
+        match body::read_limited(req.into_body(), MAX_BODY, DRAIN_LIMIT).await {
+            body::BodyRead::Complete(bytes) => bytes,
+            body::BodyRead::TooLarge => return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE),
             // The client went away or sent a broken chunked body.
-            BodyRead::Broken => return response::error_and_close(StatusCode::BAD_REQUEST),
+            body::BodyRead::Broken => return response::error_and_close(StatusCode::BAD_REQUEST),
         }
     };
     let call = match codec::parse_call(&body) {
@@ -52,41 +45,4 @@ pub async fn rpc2(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     };
     let result = system::dispatch(&ctx.handle, &call.method, call.params).await;
     response::ok("text/xml", codec::write_response(&result))
-}
-
-enum BodyRead {
-    Complete(Bytes),
-    TooLarge,
-    Broken,
-}
-
-/// The whole body if it fits in MAX_BODY; otherwise the rest is drained.
-async fn read_body(mut body: Incoming) -> BodyRead {
-    let mut buf = BytesMut::new();
-    loop {
-        match body.frame().await {
-            None => return BodyRead::Complete(buf.freeze()),
-            Some(Err(_)) => return BodyRead::Broken,
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    if buf.len() + data.len() > MAX_BODY {
-                        drain(body).await;
-                        return BodyRead::TooLarge;
-                    }
-                    buf.extend_from_slice(data.as_ref());
-                }
-            }
-        }
-    }
-}
-
-/// Reads and drops what is left of a refused body (see DRAIN_LIMIT).
-async fn drain(mut body: Incoming) {
-    let mut seen: u64 = 0;
-    while let Ok(Some(Ok(frame))) = tokio::time::timeout(DRAIN_IDLE, body.frame()).await {
-        seen += frame.data_ref().map_or(0, |d| d.len() as u64);
-        if seen > DRAIN_LIMIT {
-            return;
-        }
-    }
 }
