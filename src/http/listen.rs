@@ -116,7 +116,11 @@ fn bind_temp_and_link(tempname: &Path, path: &Path, mode: u32) -> Result<Option<
         None,
     )
     .map_err(errno_error)?;
-    let addr = UnixAddr::new(tempname).map_err(errno_error)?;
+    let addr = UnixAddr::new(tempname).map_err(|e| match e {
+        // Python's socket module words this one itself.
+        Errno::ENAMETOOLONG => "Cannot open an HTTP server: socket.error reported AF_UNIX path too long".to_string(),
+        other => errno_error(other),
+    })?;
     socket::bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr).map_err(errno_error)?;
     std::fs::set_permissions(tempname, std::fs::Permissions::from_mode(mode)).map_err(|e| socket_error(&e))?;
     let backlog = Backlog::new(BACKLOG).map_err(errno_error)?;

@@ -5,6 +5,7 @@
 //! keep-alive, so a slow or vanished client only ever holds its own task.
 
 pub mod auth;
+pub mod body;
 pub mod listen;
 pub mod logtail;
 pub mod response;

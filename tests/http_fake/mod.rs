@@ -26,6 +26,7 @@ pub struct FakeLogs(pub HashMap<(String, &'static str), PathBuf>);
 /// Starts a fake supervisor task: supervisor.getVersion → "3.0",
 /// getPID → 42, getProcessInfo("cat") → a struct (other names BAD_NAME),
 /// startProcess sleeps 300 ms then answers true (a slow `wait=true` call),
+/// stopProcess takes 3 s,
 /// sendProcessStdin answers the length of its chars; anything else
 /// UNKNOWN_METHOD. Log paths come from `logs`.
 pub fn fake_supervisor(logs: FakeLogs) -> SupervisorHandle {
@@ -61,6 +62,10 @@ async fn answer(method: &str, params: &[Value]) -> RpcResult {
         },
         "supervisor.startProcess" => {
             tokio::time::sleep(Duration::from_millis(300)).await;
+            Ok(Value::Bool(true))
+        }
+        "supervisor.stopProcess" => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
             Ok(Value::Bool(true))
         }
         "supervisor.sendProcessStdin" => {
@@ -124,6 +129,20 @@ impl Stream {
             Stream::Tcp(s) => s.read(buf).await,
         }
     }
+    /// Reads until what came contains `want` `times` times, or `limit` passes.
+    pub async fn read_until_count(&mut self, want: &str, times: usize, limit: Duration) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        let deadline = tokio::time::Instant::now() + limit;
+        while String::from_utf8_lossy(&out).matches(want).count() < times {
+            match tokio::time::timeout_at(deadline, self.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+        out
+    }
+
     /// Reads until the peer closes or `limit` passes; returns what came.
     pub async fn read_until_close(&mut self, limit: Duration) -> Vec<u8> {
         let mut out = Vec::new();
