@@ -135,6 +135,8 @@ def pair(request, real):
 
 def norm(text, d, sort=False):
     text = normalize(text, d, extra=EXTRA_MASKS)
+    if NUMBER_LINES:
+        text = re.sub(r"(?m)^\d+$", "<N>", text)
     text = text.replace(d.tmp, "<TMP>")
     if sort:
         text = "\n".join(sorted(text.splitlines()))
@@ -144,6 +146,9 @@ def norm(text, d, sort=False):
 def transcript(d, result, sort=False):
     out, err, code = result
     return f"--- stdout\n{norm(out, d, sort)}\n--- stderr\n{norm(err, d, sort)}\n--- exit {code}"
+
+
+NUMBER_LINES = False
 
 
 def compare(pair, *args, stdin=None, sort=False, conf=True, prepare=None):
@@ -194,8 +199,11 @@ ALL_FORMS = ["start all", "stop all", "restart all", "signal HUP all", "clear al
 
 
 @pytest.mark.parametrize("line", READ_ONLY)
-def test_command(pair, line):
-    compare(pair, *line.split())
+def test_command(pair, line, monkeypatch):
+    if line.startswith("pid"):
+        # Bare pid lines: equal for one daemon, masked across two.
+        monkeypatch.setitem(globals(), "NUMBER_LINES", pair[0] is not pair[1])
+    compare(pair, *line.split(), sort=line == "pid all" and pair[0] is not pair[1])
 
 
 @pytest.mark.parametrize("topic", HELP_TOPICS)
@@ -400,7 +408,9 @@ def test_fg_echoes_and_leaves_on_ctrl_c(pair):
 def test_fg_end_of_input(pair):
     d = pair[1]
     out, err, code = d.rust_ctl("fg", "cat", stdin="")
-    assert (out, code) == ("==> Press Ctrl-C to exit <==\nExiting foreground\n", 0)
+    # Between the two lines may come the tail of cat's log, if it has one.
+    assert out.startswith("==> Press Ctrl-C to exit <==\n"), out
+    assert out.endswith("Exiting foreground\n") and code == 0, out
 
 
 def test_fg_process_killed(pair):
@@ -412,11 +422,13 @@ def test_fg_process_killed(pair):
         proc.stdin.write(b"anyone?\n")
         proc.stdin.flush()
         out, err = proc.communicate(timeout=10)
+        code = proc.returncode
     finally:
         if proc.poll() is None:
             proc.kill()
         reset(d)
     assert out.endswith(b"Process got killed\nExiting foreground\n"), out
+    assert code == 0
 
 
 # ---- our additions -----------------------------------------------------------
