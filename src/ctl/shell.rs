@@ -13,7 +13,7 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::{DefaultHistory, History};
 use rustyline::validate::Validator;
-use rustyline::{Config, Context, Editor, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use super::controller::{field_str, items, Controller, COMMANDS};
 
@@ -132,7 +132,13 @@ fn run_plain(ctl: Rc<RefCell<Controller>>) -> i32 {
 }
 
 fn run_editor(ctl: Rc<RefCell<Controller>>) -> i32 {
-    let config = Config::builder().auto_add_history(true).history_ignore_dups(false).map(|b| b.build());
+    // List completion behaves like GNU readline: the first Tab inserts the
+    // common prefix, the second lists the candidates.
+    let config = Config::builder()
+        .auto_add_history(true)
+        .completion_type(CompletionType::List)
+        .history_ignore_dups(false)
+        .map(|b| b.build());
     let config = match config {
         Ok(c) => c,
         Err(_) => Config::default(),

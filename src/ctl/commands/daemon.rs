@@ -14,7 +14,7 @@ impl Controller {
         }
         match self.console.read_line(question) {
             Some(answer) => Ok(answer.to_lowercase().starts_with('y')),
-            None => Err(CallError::unexpected("EOFError", "")),
+            None => Err(CallError::unexpected("EOFError", "EOF when reading a line")),
         }
     }
 

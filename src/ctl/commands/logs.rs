@@ -236,43 +236,43 @@ impl Controller {
             })
             .collect();
         let result = self.fg_input_loop(&name, &stop);
+        // Stop the log streams before the closing lines, so that no log
+        // output lands after "Exiting foreground".
         stop.store(true, Ordering::SeqCst);
         for s in streams {
             let _ = s.join();
         }
-        result
+        let lines = result?;
+        for line in lines {
+            self.output(&line);
+        }
+        Ok(())
     }
 
     /// Sends each line typed to the process until Ctrl-C, end of input, or
     /// the process stops.
-    fn fg_input_loop(&mut self, name: &str, stop: &AtomicBool) -> Result<(), CallError> {
+    fn fg_input_loop(&mut self, name: &str, stop: &AtomicBool) -> Result<Vec<String>, CallError> {
         loop {
             let line = match self.console.read_line_until(stop) {
                 LineRead::Line(l) => l,
-                LineRead::Eof | LineRead::Interrupted => {
-                    self.output("Exiting foreground");
-                    return Ok(());
-                }
+                LineRead::Eof | LineRead::Interrupted => return Ok(vec!["Exiting foreground".to_string()]),
             };
             let sent = self.call("supervisor.sendProcessStdin", &[Value::from(name), Value::from(format!("{line}\n"))]);
             match sent {
                 Ok(_) => {}
                 Err(CallError::Fault(f)) => {
-                    if f.code == codes::NOT_RUNNING {
-                        self.output("Process got killed");
+                    let first = if f.code == codes::NOT_RUNNING {
+                        "Process got killed".to_string()
                     } else {
-                        self.output(&format!("ERROR: <Fault {}: {}>", f.code, repr_str(&f.string)));
-                    }
-                    self.output("Exiting foreground");
-                    return Ok(());
+                        format!("ERROR: <Fault {}: {}>", f.code, repr_str(&f.string))
+                    };
+                    return Ok(vec![first, "Exiting foreground".to_string()]);
                 }
                 Err(e) => return Err(e),
             }
             let info = self.call("supervisor.getProcessInfo", &[Value::from(name)])?;
             if !Self::is_running(&info)? {
-                self.output("Process got killed");
-                self.output("Exiting foreground");
-                return Ok(());
+                return Ok(vec!["Process got killed".to_string(), "Exiting foreground".to_string()]);
             }
         }
     }
