@@ -495,7 +495,11 @@ impl Supervisor {
             self.stopping = true;
             let order = self.groups_by_priority();
             self.stop_groups = order.iter().map(|&i| self.groups[i].config.name.clone()).collect();
-            self.on_supervisor_stopping();
+            if self.on_supervisor_stopping() {
+                // A listener was just sent SUPERVISOR_STATE_CHANGE_STOPPING:
+                // like 4.3.0's loop, give it a pass before stopping groups.
+                return;
+            }
         }
         loop {
             let Some(last) = self.stop_groups.last().cloned() else { break };
@@ -538,8 +542,9 @@ impl Supervisor {
     }
 
     /// Hook: supervisord started stopping (SUPERVISOR_STATE_CHANGE_STOPPING).
-    fn on_supervisor_stopping(&mut self) {
-        self.events_supervisor_stopping();
+    /// Returns true when the event went out to a listener just now.
+    fn on_supervisor_stopping(&mut self) -> bool {
+        self.events_supervisor_stopping()
     }
 
     fn next_deadline(&self) -> Option<Instant> {
