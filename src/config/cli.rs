@@ -1,6 +1,7 @@
 //! supervisord's command line (getopt-style, as 4.3.0 parses it) and the
 //! config file search order. Command-line values override the file's.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::datatypes::*;
@@ -398,7 +399,9 @@ pub fn run_check_config(args: &DaemonArgs, argv0: &str) -> i32 {
     match load_for_daemon(args, argv0) {
         Ok(config) => match serde_json::to_string_pretty(&config) {
             Ok(json) => {
-                println!("{}", json);
+                // A closed stdout (`| head`) is not an error worth a panic.
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", json).and_then(|_| out.flush());
                 0
             }
             Err(e) => {
