@@ -141,6 +141,7 @@ impl Reader {
     fn saneget(&self, section: &str, opt: &str, extra: &Expansions) -> Result<Option<String>, String> {
         match self.ini.get(section, opt) {
             None => Ok(None),
+            Some(v) if !v.contains('%') => Ok(Some(v)),
             Some(v) => {
                 let mut combined = self.environ.clone();
                 combined.update(extra);
@@ -153,6 +154,7 @@ impl Reader {
     fn saneget_or(&self, section: &str, opt: &str, default: &str, extra: &Expansions) -> Result<String, String> {
         match self.saneget(section, opt, extra)? {
             Some(v) => Ok(v),
+            None if !default.contains('%') => Ok(default.to_string()),
             None => {
                 let mut combined = self.environ.clone();
                 combined.update(extra);
