@@ -794,7 +794,12 @@ fn glob_like_python(pattern: &str) -> Vec<String> {
         return if Path::new(pattern).symlink_metadata().is_ok() { vec![pattern.to_string()] } else { Vec::new() };
     }
     let opts = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
-    match glob::glob_with(pattern, opts) {
+    // Python's glob is not recursive here: `**` is just `*`.
+    let mut pattern = pattern.to_string();
+    while pattern.contains("**") {
+        pattern = pattern.replace("**", "*");
+    }
+    match glob::glob_with(&pattern, opts) {
         Ok(paths) => paths.filter_map(|p| p.ok()).map(|p| p.to_string_lossy().into_owned()).collect(),
         Err(_) => Vec::new(),
     }
