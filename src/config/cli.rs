@@ -398,7 +398,9 @@ pub fn run_check_config(args: &DaemonArgs, argv0: &str) -> i32 {
     match load_for_daemon(args, argv0) {
         Ok(config) => match serde_json::to_string_pretty(&config) {
             Ok(json) => {
-                println!("{}", json);
+                use std::io::Write;
+                // A closed stdout (e.g. piped into `head`) is not an error here.
+                let _ = writeln!(std::io::stdout(), "{}", json);
                 0
             }
             Err(e) => {
