@@ -114,13 +114,6 @@ pub struct FileConfig {
     pub infos: Vec<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ProcKind {
-    Program,
-    Listener,
-    Fcgi,
-}
-
 struct Reader {
     ini: Ini,
     here: String,
@@ -264,14 +257,15 @@ impl Reader {
         self.ini.file_of(section).map(|s| s.to_string()).unwrap_or_else(|| self.configfile.clone())
     }
 
-    fn processes_from_section(&mut self, section: &str, group_name: &str, kind: ProcKind) -> Result<Vec<ProcessConfig>, String> {
-        self.processes_inner(section, group_name, kind).map_err(|e| {
+    /// The processes of one program-like section; errors get supervisor's
+    /// `in section '...' (file: '...')` suffix.
+    fn processes_from_section(&mut self, section: &str, group_name: &str) -> Result<Vec<ProcessConfig>, String> {
+        self.processes_inner(section, group_name).map_err(|e| {
             format!("{} in section {} (file: {})", e, py_repr(section), py_repr(&self.section_file(section)))
         })
     }
 
-    fn processes_inner(&mut self, section: &str, group_name: &str, kind: ProcKind) -> Result<Vec<ProcessConfig>, String> {
-        let _ = kind;
+    fn processes_inner(&mut self, section: &str, group_name: &str) -> Result<Vec<ProcessConfig>, String> {
         let program_name = process_or_group_name(section.split_once(':').map(|x| x.1).unwrap_or(""))?;
         let mut common = Expansions::new();
         common.set_str("here", &self.here);
@@ -455,7 +449,7 @@ impl Reader {
                 let s = if has_p { ps } else { fs };
                 named = s.clone();
                 homogeneous_exclude.push(s.clone());
-                procs.extend(self.processes_from_section(&s, &group_name, ProcKind::Program)?);
+                procs.extend(self.processes_from_section(&s, &group_name)?);
             }
             groups.push(GroupConfig { name: group_name, priority, kind: GroupKind::Programs, processes: procs });
         }
@@ -466,7 +460,7 @@ impl Reader {
             }
             let name = process_or_group_name(&section["program:".len()..])?;
             let priority = integer(&self.saneget_or(section, "priority", "999", &here)?)?;
-            let procs = self.processes_from_section(section, &name, ProcKind::Program)?;
+            let procs = self.processes_from_section(section, &name)?;
             groups.push(GroupConfig { name, priority, kind: GroupKind::Programs, processes: procs });
         }
 
@@ -506,7 +500,7 @@ impl Reader {
                     section
                 ));
             }
-            let procs = self.processes_from_section(section, pool_name, ProcKind::Listener)?;
+            let procs = self.processes_from_section(section, pool_name)?;
             groups.push(GroupConfig {
                 name: pool_name.to_string(),
                 priority,
@@ -556,7 +550,7 @@ impl Reader {
             }
             let socket = parse_fcgi_socket(&sock, proc_uid, owner, mode, backlog)
                 .map_err(|e| format!("{} in [{}] socket", e, section))?;
-            let procs = self.processes_from_section(section, &name, ProcKind::Fcgi)?;
+            let procs = self.processes_from_section(section, &name)?;
             groups.push(GroupConfig { name, priority, kind: GroupKind::Fcgi { socket }, processes: procs });
         }
 
