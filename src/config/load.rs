@@ -841,7 +841,7 @@ fn read_ctl_section(ini: &Ini, here: &str) -> Result<CtlConfig, String> {
 
 /// supervisor's `Options.searchpaths` for a program at `argv0`.
 pub fn search_paths(argv0: &str) -> Vec<String> {
-    let here = dirname(&dirname(argv0));
+    let here = dirname(&dirname(&super::cli::program_path(argv0)));
     vec![
         path_join(&path_join(&here, "etc"), "supervisord.conf"),
         path_join(&here, "supervisord.conf"),
