@@ -66,7 +66,10 @@ pub fn main() -> i32 {
         Ok(r) => r,
         Err(e) => {
             let exit = usage_error(&argv0, &format!("could not start the runtime: {e}"));
-            report_ready(&mut ready_pipe, Err(&exit));
+            if ready_pipe.is_some() {
+                report_ready(&mut ready_pipe, Err(&exit));
+                return exit.code;
+            }
             return print_exit(&exit);
         }
     };
@@ -203,7 +206,12 @@ async fn run(
     loop {
         match run_once(&config, &argv0, &mut messages, &mut ready_pipe, first, &mut control_rx).await {
             Err(e) => {
-                report_ready(&mut ready_pipe, Err(&e));
+                // A daemonized child hands the error to its waiting parent,
+                // which prints it; printing here too would show it twice.
+                if ready_pipe.is_some() {
+                    report_ready(&mut ready_pipe, Err(&e));
+                    return e.code;
+                }
                 return print_exit(&e);
             }
             Ok(Outcome::Shutdown) => return 0,
