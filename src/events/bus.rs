@@ -55,6 +55,16 @@ impl EventBus {
         }
     }
 
+    /// The last global serial handed out, if any.
+    pub fn last_serial(&self) -> Option<u64> {
+        self.global_serial
+    }
+
+    /// Makes the next global serial follow `last` (after a restart).
+    pub fn continue_serial_after(&mut self, last: u64) {
+        self.global_serial = Some(last);
+    }
+
     pub fn set_identifier(&mut self, identifier: &str) {
         self.identifier = identifier.to_string();
     }

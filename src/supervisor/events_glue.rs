@@ -31,9 +31,18 @@ pub struct EventGlue {
 /// (4.3.0's main loop polls with a 1 second timeout).
 const STOPPING_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A new bus for a daemon with this identifier.
+/// The last global serial of the previous life of the daemon (set only
+/// when the supervisor task ends with a restart).
+static CARRIED_SERIAL: std::sync::Mutex<Option<u64>> = std::sync::Mutex::new(None);
+
+/// A new bus for a daemon with this identifier, continuing the global
+/// serial after a restart.
 pub fn new_bus(identifier: &str) -> EventBus {
-    EventBus::new(identifier)
+    let mut bus = EventBus::new(identifier);
+    if let Some(last) = CARRIED_SERIAL.lock().ok().and_then(|mut c| c.take()) {
+        bus.continue_serial_after(last);
+    }
+    bus
 }
 
 impl Supervisor {
@@ -105,22 +114,28 @@ impl Supervisor {
         self.publish(Event::supervisor_running());
     }
 
-    /// Dispatched at once: the shutdown stops groups right after this, and
-    /// a listener should get the event before it is asked to stop (4.3.0
-    /// leaves it at least one main-loop pass for that).
-    /// Returns true when it was written to some listener, so the shutdown
-    /// can wait a moment (at most `STOPPING_GRACE`) before stopping groups.
+    /// Returns whether some pool takes the event (the shutdown then gives
+    /// listeners a pass to receive it, as 4.3.0's loop does).
     pub(crate) fn events_supervisor_stopping(&mut self) -> bool {
+        let wanted = self.events.wants(EventType::SupervisorStateChangeStopping);
         self.publish(Event::supervisor_stopping());
-        self.events.dispatch();
-        let actions = self.events.take_actions();
-        let sent = actions.iter().any(|a| matches!(a, Action::Write { .. }));
-        self.events.push_actions(actions);
-        self.apply_event_actions();
-        if sent {
-            self.glue.stopping_grace = Some(std::time::Instant::now() + STOPPING_GRACE);
+        wanted
+    }
+
+    /// The first shutdown pass ends here: the loop comes back within
+    /// `STOPPING_GRACE` even if nothing else happens.
+    pub(crate) fn events_stopping_pass(&mut self) {
+        self.glue.stopping_grace = Some(std::time::Instant::now() + STOPPING_GRACE);
+    }
+
+    /// The task ends. On a restart the global serial carries over to the
+    /// next life of the daemon, as 4.3.0's (a process-wide counter) does.
+    pub(crate) fn events_finished(&mut self, outcome: crate::supervisor::core::Outcome) {
+        if outcome == crate::supervisor::core::Outcome::Restart {
+            if let Ok(mut carried) = CARRIED_SERIAL.lock() {
+                *carried = self.events.last_serial();
+            }
         }
-        sent
     }
 
     pub(crate) fn events_remote_comm(&mut self, kind: &str, data: &str) {
