@@ -18,12 +18,15 @@ use crate::logs::mainlog::{Level, MainLog};
 use crate::process::signals::signame;
 use crate::process::state::{ProcessState, SupervisorState};
 use crate::rpc::value::{codes, Fault, RpcResult};
-use crate::supervisor::autolog::create_auto_log;
+use crate::logs::childlog::create_auto_log;
 use crate::supervisor::handle::{Channel, Notice, Request};
 use crate::supervisor::logger::Logger;
 use crate::supervisor::output::PipeEvent;
 use crate::supervisor::subprocess::{Ctx, ProcKey, SpawnEnv, StateChange, Subprocess};
 use crate::supervisor::waits::Waiter;
+
+/// How long one step may run state machines before answering requests.
+const STEP_BUDGET: Duration = Duration::from_millis(20);
 
 /// A process group as it runs.
 #[derive(Debug)]
@@ -87,6 +90,8 @@ pub struct Supervisor {
     outcome: Option<Outcome>,
     /// Whether the main log wants child output (loglevel debug or lower).
     log_output: bool,
+    /// The last step ran out of its time budget; continue right away.
+    more_work: bool,
     /// Event pools, serials and ticks (see events_glue).
     pub events: crate::events::EventBus,
     pub(crate) glue: crate::supervisor::events_glue::EventGlue,
@@ -137,6 +142,7 @@ impl Supervisor {
             lastshutdownreport: None,
             outcome: None,
             log_output,
+            more_work: false,
         }
     }
 
@@ -441,9 +447,18 @@ impl Supervisor {
     /// Runs the state machines until nothing is due now, then handles the
     /// recorded changes, pending waits and shutdown progress.
     pub fn step(&mut self) {
+        let began = Instant::now();
+        self.more_work = false;
         for _ in 0..100 {
-            for gi in self.groups_by_priority() {
+            // Spawning is the slow part (a fork each): past a small time
+            // budget, leave the rest for the next turn so requests are
+            // answered in between (1000 autostart programs at startup).
+            'groups: for gi in self.groups_by_priority() {
                 for p in self.groups[gi].processes.iter_mut() {
+                    if began.elapsed() > STEP_BUDGET {
+                        self.more_work = true;
+                        break 'groups;
+                    }
                     p.transition(&mut self.ctx);
                 }
             }
@@ -461,7 +476,7 @@ impl Supervisor {
             let due = self.groups.iter().flat_map(|g| g.processes.iter()).any(|p| {
                 p.next_deadline(self.ctx.mood).map(|d| d <= now).unwrap_or(false)
             });
-            if !due {
+            if !due || self.more_work {
                 break;
             }
         }
@@ -540,6 +555,9 @@ impl Supervisor {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
+        if self.more_work {
+            return Some(Instant::now());
+        }
         let mut best: Option<Instant> = None;
         let mut consider = |d: Option<Instant>| {
             if let Some(d) = d {
@@ -566,7 +584,15 @@ impl Supervisor {
             Request::Rpc { method, params, reply } => {
                 let name = method.strip_prefix("supervisor.").unwrap_or(&method).to_string();
                 self.ctx.log.trace(&format!("XML-RPC method called: supervisor.{name}()"));
-                match self.dispatch(&name, params) {
+                let outcome = self.dispatch(&name, params);
+                match &outcome {
+                    Reply::Now(Err(f)) => self.ctx.log.trace(&format!(
+                        "XML-RPC method supervisor.{name}() returned fault: [{}] {}",
+                        f.code, f.string
+                    )),
+                    _ => self.ctx.log.trace(&format!("XML-RPC method supervisor.{name}() returned successfully")),
+                }
+                match outcome {
                     Reply::Now(result) => {
                         let _ = reply.send(result);
                     }
