@@ -117,7 +117,8 @@ impl Supervisor {
             copy_all: Arc::new(AtomicBool::new(log_output)),
         };
         let (notices, _) = broadcast::channel(1024);
-        let events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
+        let mut events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
+        events.set_log_output(log_output);
         Supervisor {
             events,
             glue: Default::default(),
