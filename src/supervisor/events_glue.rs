@@ -46,12 +46,6 @@ pub fn new_bus(identifier: &str) -> EventBus {
 }
 
 impl Supervisor {
-    fn is_listener_group(&self, group: &str) -> bool {
-        self.find_group(group)
-            .map(|gi| matches!(self.groups[gi].config.kind, GroupKind::EventListenerPool { .. }))
-            .unwrap_or(false)
-    }
-
     /// Carries out what the bus asked for, in order.
     pub(crate) fn apply_event_actions(&mut self) {
         for action in self.events.take_actions() {
@@ -146,7 +140,7 @@ impl Supervisor {
     /// listener the protocol bookkeeping (fresh pipes on start, dispatch
     /// only while RUNNING, in-flight event re-queued when it is gone).
     pub(crate) fn events_state_change(&mut self, c: &StateChange) {
-        let listener = self.is_listener_group(&c.group);
+        let listener = self.events.pool(&c.group).is_some();
         if listener && c.to == ProcessState::Starting {
             self.events.listener_spawned(&c.group, &c.name);
         }
@@ -158,8 +152,11 @@ impl Supervisor {
             expected: c.expected,
             pid: u32::try_from(c.pid).unwrap_or(0),
         };
-        if let Some(ev) = Event::process_state(c.to.name(), &info) {
-            self.events.publish(ev);
+        let wanted = EventType::for_process_state(c.to.name()).is_some_and(|t| self.events.wants(t));
+        if wanted {
+            if let Some(ev) = Event::process_state(c.to.name(), &info) {
+                self.events.publish(ev);
+            }
         }
         if listener {
             self.events.listener_running(&c.group, &c.name, c.to == ProcessState::Running);
@@ -178,7 +175,7 @@ impl Supervisor {
     /// plain output and calls `events_plain_output`.
     pub(crate) fn events_output(&mut self, serial: u64, key: &ProcKey, channel: Channel, data: &[u8]) -> bool {
         let Some(p) = self.process(key) else { return true };
-        if channel == Channel::Stdout && self.is_listener_group(&key.0) {
+        if channel == Channel::Stdout && self.events.pool(&key.0).is_some() {
             if let Ok(mut guard) = p.stdout_log.lock() {
                 if let Some(f) = guard.as_mut() {
                     let bytes = if self.ctx.env.strip_ansi {
