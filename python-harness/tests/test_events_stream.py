@@ -179,3 +179,22 @@ def test_restart_keeps_global_serial_and_resets_pool_serial(daemon, kind):
         ("7", "1", "PROCESS_STATE_STARTING"),
         ("8", "2", "PROCESS_STATE_RUNNING"),
     ]
+
+
+@pytest.mark.parametrize("kind", ["real", "ours"])
+def test_fail_result_redelivers_same_event(daemon, kind):
+    conf = f"""
+[eventlistener:rec]
+command={evutil.PY} {evutil.script('record.py')} {{tmp}}/events.jsonl --fail-first 2
+events=REMOTE_COMMUNICATION
+"""
+    d = daemon(kind, conf)
+    rpc = d.rpc.supervisor
+    evutil.rpc_wait(lambda: rpc.getProcessInfo("rec")["statename"] == "RUNNING", timeout=30)
+    rpc.sendRemoteCommEvent("t", "a")
+    rpc.sendRemoteCommEvent("t", "b")
+    evs = wait_events(os.path.join(d.tmp, "events.jsonl"), count("REMOTE_COMMUNICATION", 4))
+    got = [(e["headers"]["serial"], e["payload"]) for e in evs]
+    assert got == [("0", "type:t\na"), ("0", "type:t\na"), ("0", "type:t\na"), ("1", "type:t\nb")]
+    log = d.mainlog()
+    assert log.count("WARN rec: event was rejected") == 2
