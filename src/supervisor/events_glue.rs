@@ -22,8 +22,8 @@ use crate::supervisor::subprocess::{wall_now, ProcKey, StateChange};
 #[derive(Debug, Default)]
 pub struct EventGlue {
     pub captures: HashMap<(u64, &'static str), OutputCapture>,
-    /// Until when the shutdown waits for a listener to take the stopping
-    /// event (the next pass of the loop happens by then at the latest).
+    /// End of the first shutdown pass: the loop runs again by then at the
+    /// latest, even if no child exit or listener output wakes it.
     pub stopping_grace: Option<std::time::Instant>,
 }
 
