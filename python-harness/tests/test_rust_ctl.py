@@ -591,10 +591,12 @@ def test_pty_ctrl_d_and_ctrl_c(shell, rust):
     p.expect("supervisor> ")
     p.send("\x04")
     assert p.wait() == 0
+    assert p.buf == b"\r\n"
     p = shell(rust=rust)
     p.expect("supervisor> ")
     p.send("\x03")
     assert p.wait() == 0
+    assert p.buf == b"\r\n"
 
 
 @pytest.mark.parametrize("rust", [False, True])

@@ -137,6 +137,7 @@ fn run_editor(ctl: Rc<RefCell<Controller>>) -> i32 {
     let config = Config::builder()
         .auto_add_history(true)
         .completion_type(CompletionType::List)
+        .bracketed_paste(false)
         .history_ignore_dups(false)
         .map(|b| b.build());
     let config = match config {
@@ -160,11 +161,9 @@ fn run_editor(ctl: Rc<RefCell<Controller>>) -> i32 {
         let prompt = prompt_of(&ctl);
         let stop = match editor.readline(&prompt) {
             Ok(line) => ctl.borrow_mut().onecmd(&line),
-            Err(ReadlineError::Eof) => ctl.borrow_mut().onecmd("EOF"),
-            Err(ReadlineError::Interrupted) => {
-                ctl.borrow_mut().output("");
-                true
-            }
+            // The editor has already moved to a new line, which is all 4.3.0
+            // shows on Ctrl-D and Ctrl-C at the prompt.
+            Err(ReadlineError::Eof) | Err(ReadlineError::Interrupted) => true,
             Err(_) => ctl.borrow_mut().onecmd("EOF"),
         };
         if stop {
