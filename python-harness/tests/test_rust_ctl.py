@@ -659,3 +659,18 @@ def test_starts_fast(pair):
     for _ in range(5):
         d.rust_ctl("pid")
     assert (time.monotonic() - t) / 5 < 0.5
+
+
+@pytest.mark.parametrize("rust", [False, True])
+def test_pty_ctrl_c_leaves_tail_f_for_the_prompt(shell, rust):
+    p = shell(rust=rust)
+    p.expect("supervisor> ")
+    p.send("tail -f ticker\r")
+    p.expect("==> Press Ctrl-C to exit <==")
+    p.expect("tick")
+    p.send("\x03")
+    p.expect("supervisor> ")
+    p.send("version\r")
+    assert b"4.3.0" in p.expect("supervisor> ")
+    p.send("quit\r")
+    assert p.wait() == 0

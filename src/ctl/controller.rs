@@ -168,6 +168,8 @@ impl Controller {
         };
         match second {
             Ok(stop) => stop,
+            // Ctrl-C in the shell while a call was waiting: 4.3.0 leaves.
+            Err(CallError::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => true,
             Err(e) => {
                 self.report(&e);
                 false

@@ -330,7 +330,8 @@ pub fn post(ep: &Endpoint, path: &str, auth: &Auth, body: &[u8]) -> io::Result<(
     if let Stream::Unix(s) = &stream {
         let _ = s.set_read_timeout(None);
     }
-    let mut reader = Reader::new(stream, None);
+    // In the shell, Ctrl-C abandons a call (see ctl::interrupt).
+    let mut reader = Reader::new(stream, Some(&super::interrupt::SHELL_CTRL_C));
     let head = reader.head()?;
     let mut data = Vec::new();
     if head.status == 200 {
