@@ -497,10 +497,17 @@ class Pty:
                     chunk = b""
                 if not chunk:
                     raise AssertionError(f"program ended before {needle!r}; screen: {self.buf[-500:]!r}")
+                self.answer_queries(chunk)
                 self.buf += chunk
         i = self.buf.index(needle) + len(needle)
         seen, self.buf = self.buf[:i], self.buf[i:]
         return seen
+
+    def answer_queries(self, chunk):
+        # Answer "where is the cursor?" as a terminal would; a line editor
+        # waiting for that answer would otherwise swallow the next key.
+        for _ in range(chunk.count(b"\x1b[6n")):
+            os.write(self.fd, b"\x1b[1;1R")
 
     def send(self, text):
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
