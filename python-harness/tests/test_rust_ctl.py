@@ -681,3 +681,26 @@ def test_pty_ctrl_c_leaves_tail_f_for_the_prompt(shell, rust):
     assert b"4.3.0" in p.expect("supervisor> ")
     p.send("quit\r")
     assert p.wait() == 0
+
+
+@pytest.mark.parametrize("rust", [False, True])
+def test_pty_asks_for_credentials_after_401(pair, rust):
+    d = pair[1] if rust else pair[0]
+    exe = paths.rust_ctl_path() if rust else paths.python_ctl_path()
+    conf = os.path.join(d.tmp, "noauth-pty.conf")
+    with open(conf, "w") as f:
+        f.write("[supervisorctl]\n")
+    p = Pty([str(exe), "-c", conf, "-s", d.http_url])
+    try:
+        p.expect("Server requires authentication")
+        p.expect("Username:")
+        p.send("user\r")
+        p.expect("Password:")
+        p.send("pass\r")
+        seen = p.expect("supervisor> ")
+        assert b"pass" not in seen, "the password was echoed"
+        assert re.search(rb"cat +RUNNING +pid \d+", seen), seen
+        p.send("quit\r")
+        assert p.wait() == 0
+    finally:
+        p.close()
