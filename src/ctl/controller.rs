@@ -126,7 +126,7 @@ impl Controller {
         (self.connect)(&self.settings.target_for(url))
     }
 
-    /// Makes a connector for other threads' use (`fg` output).
+    /// One XML-RPC call to the current server.
     pub fn call(&self, method: &str, params: &[Value]) -> Result<Value, CallError> {
         self.server().call(method, params)
     }

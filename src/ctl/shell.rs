@@ -150,10 +150,7 @@ fn run_editor(ctl: Rc<RefCell<Controller>>) -> i32 {
         .bracketed_paste(false)
         .history_ignore_dups(false)
         .map(|b| b.build());
-    let config = match config {
-        Ok(c) => c,
-        Err(_) => Config::default(),
-    };
+    let config = config.unwrap_or_default();
     let mut editor: Editor<ShellHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,
         Err(_) => return run_plain(ctl),
