@@ -83,7 +83,7 @@ class Daemon:
         if not self.alive():
             raise DaemonFailed(f"daemon exited while {what}: {self.output_tail()}")
 
-    def wait_ready(self, deadline_s=60.0):
+    def wait_ready(self, deadline_s=180.0):
         """Wait until getState answers RUNNING; raise DaemonFailed otherwise."""
         end = time.monotonic() + deadline_s
         last = "no socket yet"
@@ -91,7 +91,7 @@ class Daemon:
             self.check_alive("starting")
             if os.path.exists(self.sock):
                 try:
-                    state = rpc.call(self.sock, "supervisor.getState", timeout=5.0)
+                    state = rpc.call(self.sock, "supervisor.getState", timeout=30.0)
                     if isinstance(state, dict) and state.get("statecode") == 1:
                         return
                     last = f"getState returned {state!r}"

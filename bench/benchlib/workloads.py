@@ -593,7 +593,7 @@ buffer_size={a.event_buffer}
             count = sum(file_size(os.path.join(outdir, f)) for f in os.listdir(outdir))
             if count != last:
                 last, last_change = count, time.monotonic()
-            elif time.monotonic() - last_change > 2.0:
+            elif time.monotonic() - last_change > 3.0:
                 break
             time.sleep(0.1)
         serials, times = read_listener_records(outdir)
@@ -608,8 +608,16 @@ buffer_size={a.event_buffer}
         out = {"events_per_s": len(serials) / span if span > 0 else None,
                "events_received": len(serials),
                "events_lost": max(missing, overflowed)}
+        notes = []
         if len(unique) != len(serials):
-            out["errors"] = {"events": f"{len(serials) - len(unique)} duplicate pool serials"}
+            notes.append(f"{len(serials) - len(unique)} duplicate pool serials")
+        if missing:
+            gaps = sorted(set(range(max(unique) + 1)) - unique)
+            notes.append(f"missing pool serials {gaps[:10]} of 0..{max(unique)}")
+        if overflowed:
+            notes.append(f"{overflowed} 'overflowed' lines in the main log")
+        if notes:
+            out["errors"] = {"events": "; ".join(notes)}
         return out
     finally:
         d.stop()
