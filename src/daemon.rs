@@ -242,14 +242,22 @@ async fn run_once(
         sup.log().info(&m);
     }
     if !config.daemon.nocleanup {
-        for w in crate::supervisor::autolog::clear_auto_child_logs(&config.daemon.childlogdir, &config.daemon.identifier) {
+        for w in crate::logs::childlog::clear_auto_logs(&config.daemon.childlogdir, &config.daemon.identifier) {
             sup.log().warn(&w);
         }
     }
     sup.add_initial_groups().map_err(|m| usage_error(argv0, &m))?;
 
     let (handle, requests) = SupervisorHandle::channel();
-    let servers = crate::http::serve(config, handle).await.map_err(|m| usage_error(argv0, &m))?;
+    // Without any [*_http_server] section there is nothing to serve (4.3.0
+    // then runs with no servers at all).
+    let has_servers = config.unix_http_server.is_some() || config.inet_http_server.is_some();
+    let servers = if has_servers {
+        Some(crate::http::serve(config, handle).await.map_err(|m| usage_error(argv0, &m))?)
+    } else {
+        drop(handle);
+        None
+    };
     let mut servers_named: Vec<(&str, bool)> = Vec::new();
     if let Some(i) = &config.inet_http_server {
         servers_named.push(("inet_http_server", i.username.is_some()));
@@ -273,7 +281,9 @@ async fn run_once(
 
     // Let replies to shutdown()/restart() reach their clients first.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    servers.shutdown().await;
+    if let Some(servers) = servers {
+        servers.shutdown().await;
+    }
     if pidfile_written {
         let _ = std::fs::remove_file(&config.daemon.pidfile);
     }

@@ -237,3 +237,12 @@ print('ok')
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }
+
+/// Literal carriage returns are line ends to XML (Python's client writes
+/// them raw, and supervisord's expat reads them as "\n"); `&#13;` is kept.
+#[test]
+fn literal_carriage_returns_read_as_xml_line_ends() {
+    let body = b"<methodCall><methodName>a.b</methodName><params>\
+<param><value><string>x\r\ny\rz&#13;</string></value></param></params></methodCall>";
+    assert_eq!(codec::parse_call(body).unwrap().params, vec![s("x\ny\nz\r")]);
+}

@@ -72,6 +72,7 @@ class Daemon:
         self.env = env
         self.proc = None
         self.pid = None
+        self.use_rust_ctl = False  # ctl()/ctl_stream() run our supervisorctl instead
         self.stdout_path = os.path.join(self.tmp, "daemon.stdout")
         self.write_conf(conf_body)
 
@@ -268,12 +269,102 @@ class Daemon:
         return {"Authorization": "Basic " + base64.b64encode(f"{u}:{p}".encode()).decode()}
 
     def ctl(self, *args, stdin=None, timeout=CMD_TIMEOUT, conf=True, env=None):
-        """Run the stock Python supervisorctl; returns (stdout, stderr, exit code)."""
-        return self._run([str(paths.python_ctl_path())], args, stdin, timeout, conf, env)
+        """Run the stock Python supervisorctl (or ours when use_rust_ctl is set);
+        returns (stdout, stderr, exit code)."""
+        exe = paths.rust_ctl_path() if self.use_rust_ctl else paths.python_ctl_path()
+        return self._run([str(exe)], args, stdin, timeout, conf, env)
 
     def rust_ctl(self, *args, stdin=None, timeout=CMD_TIMEOUT, conf=True, env=None):
         """Run our supervisorctl binary; returns (stdout, stderr, exit code)."""
         return self._run([str(paths.rust_ctl_path())], args, stdin, timeout, conf, env)
+
+    def ctl_stream(self, *args, until, timeout=10, rust=None, pty=False, keys=(),
+                   stop=None, after_stop=()):
+        """Run supervisorctl (e.g. `tail -f`, `maintail -f`, `fg`) until its output
+        satisfies until(output_so_far), then stop it and return (output, exit
+        code). Stopping sends SIGINT (Ctrl-C), or types the bytes `stop` (e.g.
+        b"\\x04", end of input) when given. keys: (when, bytes) pairs: once
+        when(output) is true, bytes are typed into its stdin/terminal; after_stop:
+        the same, while it exits.
+        Raises AssertionError if `until` is not met within timeout."""
+        import pty as ptymod
+        import select
+        if rust is None:
+            rust = self.use_rust_ctl
+        exe = str(paths.rust_ctl_path() if rust else paths.python_ctl_path())
+        cmd = [exe, "-c", self.conf] + [str(a) for a in args]
+        if pty:
+            master, slave = ptymod.openpty()
+            proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
+                                    cwd=self.tmp, start_new_session=True)
+            os.close(slave)
+            rfd, wfd = master, master
+        else:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd=self.tmp)
+            rfd, wfd = proc.stdout.fileno(), proc.stdin.fileno()
+        out = b""
+        pending = list(keys)
+        end = time.monotonic() + timeout
+        met = False
+        try:
+            while time.monotonic() < end:
+                text = out.decode(errors="replace")
+                while pending and pending[0][0](text):
+                    os.write(wfd, pending.pop(0)[1])
+                if not pending and until(text):
+                    met = True
+                    break
+                r, _, _ = select.select([rfd], [], [], 0.05)
+                if r:
+                    try:
+                        chunk = os.read(rfd, 65536)
+                    except OSError:
+                        chunk = b""
+                    if not chunk:
+                        break
+                    out += chunk
+            if stop is not None:
+                os.write(wfd, stop)
+            else:
+                proc.send_signal(signal.SIGINT)
+            pending = list(after_stop)
+            end2 = time.monotonic() + 5
+            while time.monotonic() < end2 and proc.poll() is None:
+                text = out.decode(errors="replace")
+                while pending and pending[0][0](text):
+                    os.write(wfd, pending.pop(0)[1])
+                r, _, _ = select.select([rfd], [], [], 0.05)
+                if r:
+                    try:
+                        chunk = os.read(rfd, 65536)
+                    except OSError:
+                        chunk = b""
+                    out += chunk
+            try:
+                rc = proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                rc = proc.wait(5)
+            while select.select([rfd], [], [], 0.1)[0]:  # what it wrote while exiting
+                try:
+                    chunk = os.read(rfd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+            if pty:
+                os.close(master)
+        text = out.decode(errors="replace")
+        if not met:
+            raise AssertionError(f"[{self.kind}] supervisorctl {' '.join(map(str, args))}: "
+                                 f"expected output not seen within {timeout}s; got {text!r}")
+        return text, rc
 
     def _run(self, exe, args, stdin, timeout, conf, env):
         cmd = exe + (["-c", self.conf] if conf else []) + [str(a) for a in args]
@@ -353,6 +444,34 @@ def start_daemon(kind, conf_body="", **kw) -> Daemon:
         d.cleanup()
         raise
     return d
+
+
+_rust_ctl_reason = "unprobed"
+
+
+def rust_ctl_unavailable_reason():
+    """None when our supervisorctl can run `version` against the real supervisord;
+    otherwise why not (ourctl tests then skip, visibly). Probed once per process."""
+    global _rust_ctl_reason
+    if _rust_ctl_reason != "unprobed":
+        return _rust_ctl_reason
+    exe = paths.rust_ctl_path()
+    if not exe.exists():
+        _rust_ctl_reason = f"our supervisorctl is not built ({exe})"
+        return _rust_ctl_reason
+    d = start_daemon("real", "")
+    try:
+        out, err, rc = d.rust_ctl("version", timeout=20)
+    except subprocess.TimeoutExpired:
+        out, err, rc = "", "timed out", -1
+    finally:
+        d.cleanup()
+    if out.strip() == "4.3.0" and rc == 0:
+        _rust_ctl_reason = None
+    else:
+        _rust_ctl_reason = (f"our supervisorctl cannot run `version` yet: exit {rc}, "
+                            f"{(out + err).strip()[:300]!r}")
+    return _rust_ctl_reason
 
 
 _ours_reason = "unprobed"

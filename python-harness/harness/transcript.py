@@ -17,7 +17,7 @@ import xmlrpc.client
 import pytest
 
 from . import paths
-from .daemon import start_daemon, ours_unavailable_reason
+from .daemon import start_daemon, ours_unavailable_reason, rust_ctl_unavailable_reason
 from .normalize import normalize
 
 # process-info / event fields whose values differ from run to run
@@ -131,8 +131,9 @@ def _load_conf(conf):
     return conf
 
 
-def run_script(kind, fn, conf, daemon_kw):
+def run_script(kind, fn, conf, daemon_kw, rust_ctl=False):
     d = start_daemon(kind, conf, **daemon_kw)
+    d.use_rust_ctl = rust_ctl
     try:
         t = Transcript(d)
         fn(d, t)
@@ -141,11 +142,24 @@ def run_script(kind, fn, conf, daemon_kw):
         d.cleanup()
 
 
-def scenario(conf="", **daemon_kw):
+_PY_ERROR_LINE = re.compile(r"(?m)^error: <class .*$")
+
+
+def python_exception_lines_masked(text):
+    """For comparing our supervisorctl with the stock one: the stock client's
+    dumps of Python exceptions ("error: <class '...'>, ...: file: ... line: N")
+    only have to be an `error: ` line."""
+    return _PY_ERROR_LINE.sub("error: <client exception>", text)
+
+
+def scenario(conf="", ctl_variant=False, **daemon_kw):
     """Decorator for `def name(d, t): ...` scripts (d: Daemon, t: Transcript).
 
     Produces a test `test_<name>` parametrized over kind=real/ours. The real
     transcript is stored in compat-tests/scenarios/<module>/<name>.txt.
+    ctl_variant=True adds kind=ourctl: the real daemon driven by OUR
+    supervisorctl binary wherever the script runs `supervisorctl` (t.ctl,
+    d.ctl, d.ctl_stream), compared with the same stored transcript.
     """
     body = _load_conf(conf)
 
@@ -156,7 +170,7 @@ def scenario(conf="", **daemon_kw):
         module = fn.__module__.rsplit(".", 1)[-1]
         golden = paths.SCENARIO_DIR / module / f"{name}.txt"
 
-        @pytest.mark.parametrize("kind", ["real", "ours"])
+        @pytest.mark.parametrize("kind", ["real", "ours"] + (["ourctl"] if ctl_variant else []))
         @functools.wraps(fn)
         def test(kind):
             record = os.environ.get("RSUP_RECORD") == "1"
@@ -164,16 +178,27 @@ def scenario(conf="", **daemon_kw):
                 got = run_script("real", fn, body, daemon_kw)
                 if record or not golden.exists():
                     golden.parent.mkdir(parents=True, exist_ok=True)
-                    golden.write_text(got)
+                    golden.write_bytes(got.encode())
                     return
-                assert_same_transcripts(golden.read_text(), got,
+                assert_same_transcripts(golden.read_bytes().decode(), got,
                                         f"stored {golden.name}", "real supervisord now")
+                return
+            if kind == "ourctl":
+                reason = rust_ctl_unavailable_reason()
+                if reason:
+                    pytest.skip(reason)
+                expected = (golden.read_bytes().decode() if golden.exists() and not record
+                            else run_script("real", fn, body, daemon_kw))
+                got = run_script("real", fn, body, daemon_kw, rust_ctl=True)
+                assert_same_transcripts(python_exception_lines_masked(expected),
+                                        python_exception_lines_masked(got),
+                                        "stock supervisorctl", "our supervisorctl")
                 return
             reason = ours_unavailable_reason()
             if reason:
                 pytest.skip(reason)
             if golden.exists() and not record:
-                expected = golden.read_text()
+                expected = golden.read_bytes().decode()
             else:
                 expected = run_script("real", fn, body, daemon_kw)
             got = run_script("ours", fn, body, daemon_kw)

@@ -84,19 +84,22 @@ class Browser:
         return next(iter(found[0].values()))
 
     def click(self, xpath, timeout=10):
+        """Finds and clicks in one script run, so a page that re-renders
+        itself (the live view) cannot detach the element in between."""
+        script = ("var r = document.evaluate(arguments[0], document, null, "
+                  "XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;"
+                  "if (!r) return false; r.click(); return true;")
         deadline = time.time() + timeout
-        while True:
-            el = self.find(xpath)
-            if el is not None:
-                self._call("POST", f"/element/{el}/click", {})
-                return
+        while not self.js(script, xpath):
             if time.time() > deadline:
                 raise AssertionError(f"no element {xpath} on {self.url}")
             time.sleep(0.05)
 
     def text(self, xpath):
-        el = self.find(xpath)
-        return None if el is None else self._call("GET", f"/element/{el}/text")
+        """The element's text (found and read in one script run), or None."""
+        return self.js("var r = document.evaluate(arguments[0], document, null, "
+                       "XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;"
+                       "return r ? r.innerText : null;", xpath)
 
     def wait_loaded(self, timeout=15):
         deadline = time.time() + timeout

@@ -40,7 +40,7 @@ def settle(d):
     d.wait_log("b", "err-b", "stderr")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_status_forms(d, t):
     settle(d)
     t.ctl("status")
@@ -62,7 +62,7 @@ def test_status_forms(d, t):
     t.ctl("status", "a", "c", "g:*")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_start_stop_restart(d, t):
     settle(d)
     t.ctl("start", "c")
@@ -133,7 +133,7 @@ def caught(d, name, count):
                what=f"{name} to catch signal number {count}")
 
 
-@scenario(SIGNAL_CONF)
+@scenario(SIGNAL_CONF, ctl_variant=True)
 def test_signal(d, t):
     d.wait_stable()
     d.wait_state("b", "EXITED")
@@ -188,7 +188,7 @@ startsecs=0
 """
 
 
-@scenario(SPAWN_ERR_CONF)
+@scenario(SPAWN_ERR_CONF, ctl_variant=True)
 def test_spawn_errors(d, t):
     d.wait_stable()
     t.ctl("start", "missing")
@@ -200,7 +200,7 @@ def test_spawn_errors(d, t):
     t.rpc("supervisor.getProcessInfo", "missing")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_pid_avail_version(d, t):
     settle(d)
     t.ctl("pid")
@@ -216,7 +216,7 @@ def test_pid_avail_version(d, t):
     t.ctl("version", "extra")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_tail(d, t):
     settle(d)
     t.ctl("tail", "b")
@@ -241,7 +241,7 @@ startsecs=0
 """
 
 
-@scenario(TALKER_CONF)
+@scenario(TALKER_CONF, ctl_variant=True)
 def test_clear(d, t):
     # (clearing an EXITED process's logs is a no-op in supervisord 4.3.0 even
     # though it answers "cleared"; not part of the compared transcript)
@@ -266,7 +266,7 @@ startsecs=0
 """
 
 
-@scenario(ONE_CONF)
+@scenario(ONE_CONF, ctl_variant=True)
 def test_maintail(d, t):
     d.wait_state("solo", "RUNNING")
     d.wait_mainlog("success: solo entered RUNNING state")
@@ -280,7 +280,7 @@ def test_maintail(d, t):
     t.ctl("maintail", "a", "b")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_help(d, t):
     t.ctl("help")
     for cmd in ["add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit",
@@ -290,7 +290,7 @@ def test_help(d, t):
     t.ctl("nope")
 
 
-@scenario(CONF)
+@scenario(CONF, ctl_variant=True)
 def test_interactive_shell(d, t):
     settle(d)
     t.ctl(stdin="status\nstart c\nstatus c\nstop c\nstatus nope\nnope\n"
@@ -303,7 +303,7 @@ def test_interactive_shell(d, t):
 AUTH = ("user", "s3cret")
 
 
-@scenario(ONE_CONF, inet=True, auth=AUTH)
+@scenario(ONE_CONF, inet=True, auth=AUTH, ctl_variant=True)
 def test_auth_and_connection_errors(d, t):
     d.wait_state("solo", "RUNNING")
     t.ctl("status")

@@ -62,7 +62,7 @@ programs=nx
 """
 
 
-@scenario(BEFORE)
+@scenario(BEFORE, ctl_variant=True)
 def test_reread_update(d, t):
     d.wait_stable()
     t.ctl("status")
@@ -91,7 +91,7 @@ def test_reread_update(d, t):
     t.ctl("update", "extra", "grp")
 
 
-@scenario(BEFORE)
+@scenario(BEFORE, ctl_variant=True)
 def test_add_remove(d, t):
     d.wait_stable()
     t.ctl("add", "fresh")
@@ -130,7 +130,7 @@ autorestart=sometimes
 """
 
 
-@scenario(BEFORE)
+@scenario(BEFORE, ctl_variant=True)
 def test_reread_bad_config(d, t):
     d.wait_stable()
     d.write_conf(BAD_CONF)
@@ -160,7 +160,7 @@ def wait_started(d, times):
     d.wait_stable()
 
 
-@scenario(ONE)
+@scenario(ONE, ctl_variant=True)
 def test_reload(d, t):
     d.wait_state("solo", "RUNNING")
     d.write_conf(ONE + "\n[program:later]\ncommand=sleep 1000\nstartsecs=0\n")
@@ -177,7 +177,7 @@ def test_reload(d, t):
     t.value("main log", lifecycle_lines(d))
 
 
-@scenario(ONE)
+@scenario(ONE, ctl_variant=True)
 def test_shutdown(d, t):
     d.wait_state("solo", "RUNNING")
     t.ctl("shutdown", "extra")

@@ -109,3 +109,43 @@ def test_recorded_stream(daemon, kind):
     d = daemon(kind, CONF, loglevel="debug")
     evs = run_sequence(d)
     check_stream(d, evs)
+    # Captured text stays out of the channel's log file.
+    line = "hello from talker, a line long enough to pass tokens\n"
+    assert d.rpc.supervisor.readProcessStdoutLog("talker", 0, 0) == line + "\n" + line
+    assert d.rpc.supervisor.readProcessStderrLog("talker", 0, 0) == \
+        "an error line from talker, long enough as well\n"
+
+
+FAIL_CONF = f"""
+[eventlistener:rec]
+command={evutil.PY} {evutil.script('record.py')} {{tmp}}/events.jsonl
+events=PROCESS_STATE
+buffer_size=100
+
+[program:flop]
+command=/bin/sh -c 'exit 1'
+autostart=false
+startsecs=10
+startretries=1
+"""
+
+FAIL_EXPECTED = [
+    ("PROCESS_STATE_STARTING", "processname:rec groupname:rec from_state:STOPPED tries:0"),
+    ("PROCESS_STATE_RUNNING", "processname:rec groupname:rec from_state:STARTING pid:<PID>"),
+    ("PROCESS_STATE_STARTING", "processname:flop groupname:flop from_state:STOPPED tries:0"),
+    ("PROCESS_STATE_BACKOFF", "processname:flop groupname:flop from_state:STARTING tries:1"),
+    ("PROCESS_STATE_STARTING", "processname:flop groupname:flop from_state:BACKOFF tries:1"),
+    ("PROCESS_STATE_BACKOFF", "processname:flop groupname:flop from_state:STARTING tries:2"),
+    ("PROCESS_STATE_FATAL", "processname:flop groupname:flop from_state:BACKOFF"),
+]
+
+
+@pytest.mark.parametrize("kind", ["real", "ours"])
+def test_backoff_and_fatal_stream(daemon, kind):
+    d = daemon(kind, FAIL_CONF)
+    path = os.path.join(d.tmp, "events.jsonl")
+    wait_events(path, has("PROCESS_STATE_RUNNING", "processname:rec "), what="listener running")
+    d.rpc.supervisor.startProcess("flop", False)
+    evs = wait_events(path, has("PROCESS_STATE_FATAL"), what="FATAL")
+    evutil.check_envelopes(evs, "supervisor")
+    assert evutil.normalize_events(evs) == FAIL_EXPECTED

@@ -161,17 +161,21 @@ def test_plain_page_load_changes_nothing(daemon):
 
 
 def test_html_in_names_is_escaped(daemon, chrome):
-    conf = "[program:x<b>y</b>]\ncommand=sleep 1000\nstartsecs=0\n"
+    conf = "[program:<script>]\ncommand=sleep 1000\nstartsecs=0\n"
     d = daemon("ours", conf, inet=True, auth=AUTH)
     d.wait_stable()
     status, _, body = d.raw_http("GET", "/", via="http", headers=d.auth_header())
     assert status == 200
-    assert b"x&lt;b&gt;y&lt;/b&gt;" in body and b"x<b>y" not in body
+    assert b"&lt;script&gt;" in body and b"<script>" not in body
     chrome.basic_auth(*AUTH)
     chrome.get(d.http_url + "/")
     chrome.wait_loaded()
-    assert chrome.js("return document.querySelectorAll('td b').length") == 0
-    assert "x<b>y</b>" in chrome.js("return document.body.innerText")
+    # Only our own script tag exists; the name is shown as text.
+    assert chrome.js("return document.querySelectorAll('script').length") == 1
+    assert "<script>" in chrome.js("return document.getElementById('statustable').innerText")
+    chrome.get(d.http_url + "/tail.html?processname=%3Cscript%3E")
+    chrome.wait_loaded()
+    assert chrome.js("return document.querySelectorAll('script').length") == 1
 
 
 def test_live_view_shows_changes_without_reload(daemon, chrome):

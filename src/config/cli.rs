@@ -256,39 +256,37 @@ Options:
 }
 
 /// Loads the config for these arguments (without printing anything).
-pub fn resolve(args: &DaemonArgs) -> Result<Config, Exit> {
+/// Errors are the bare message (without `Error:` and the help hint).
+pub fn resolve(args: &DaemonArgs) -> Result<Config, String> {
     resolve_for(args, &argv0_default())
 }
 
-fn resolve_for(args: &DaemonArgs, argv0: &str) -> Result<Config, Exit> {
+fn resolve_for(args: &DaemonArgs, argv0: &str) -> Result<Config, String> {
     let configfile = match &args.configuration {
         Some(p) => p.to_string_lossy().into_owned(),
         None => match find_default_config(argv0) {
             Some(f) => f,
             None => {
-                return Err(usage(
-                    &format!(
-                        "No config file found at default paths ({}); use the -c option to specify a config file at a different path",
-                        search_paths(argv0).join(", ")
-                    ),
-                    argv0,
+                return Err(format!(
+                    "No config file found at default paths ({}); use the -c option to specify a config file at a different path",
+                    search_paths(argv0).join(", ")
                 ))
             }
         },
     };
     if configfile.is_empty() {
         // 4.3.0 crashes with a traceback here; say what is wrong instead.
-        return Err(usage("could not find config file (the -c value is empty)", argv0));
+        return Err("could not find config file (the -c value is empty)".to_string());
     }
-    let file = read_file_config(&configfile).map_err(|e| usage(&e.0, argv0))?;
+    let file = read_file_config(&configfile).map_err(|e| e.0)?;
     let ov = |name: &str| args.overrides.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let fd = &file.daemon;
     let user = ov("user").or_else(|| fd.user.clone());
     if let Some(u) = &user {
-        name_to_uid(u).map_err(|m| usage(&m, argv0))?;
+        name_to_uid(u)?;
     }
     let logfile_raw = match ov("logfile") {
-        Some(v) => existing_dirpath(&v).map_err(|m| usage(&m, argv0))?,
+        Some(v) => existing_dirpath(&v)?,
         None => fd.logfile.clone(),
     };
     let logfile = if logfile_raw == "syslog" {
@@ -297,10 +295,10 @@ fn resolve_for(args: &DaemonArgs, argv0: &str) -> Result<Config, Exit> {
         LogTarget::File(PathBuf::from(normalize_path(&logfile_raw)))
     };
     let pidfile = match ov("pidfile") {
-        Some(v) => existing_dirpath(&v).map_err(|m| usage(&m, argv0))?,
+        Some(v) => existing_dirpath(&v)?,
         None => fd.pidfile.clone(),
     };
-    let conv_err = |m: String| usage(&m, argv0);
+    let conv_err = |m: String| m;
     let flag = |name: &str, file_val: bool| ov(name).map(|_| true).unwrap_or(file_val);
     let daemon = DaemonConfig {
         logfile,
@@ -391,7 +389,7 @@ pub fn load_for_daemon(args: &DaemonArgs, argv0: &str) -> Result<Config, Exit> {
             "UserWarning: Supervisord is running as root and it is searching for its configuration file in default locations (including its current working directory); you probably want to specify a \"-c\" argument specifying an absolute path to a configuration file for improved security."
         );
     }
-    resolve_for(args, argv0)
+    resolve_for(args, argv0).map_err(|m| usage(&m, argv0))
 }
 
 /// `supervisord --check-config`: prints the resolved config as JSON (or the

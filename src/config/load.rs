@@ -127,7 +127,11 @@ struct Reader {
     configfile: String,
     environ: Expansions,
     host: String,
+    /// supervisor's own parse warnings, in its order.
     warnings: Vec<String>,
+    /// Our warnings about what we cannot do (plugins, extra servers); they
+    /// follow supervisor's.
+    own_warnings: Vec<String>,
     infos: Vec<String>,
 }
 
@@ -234,18 +238,18 @@ impl Reader {
                 }
             }
             if !is_builtin {
-                self.warnings.push(format!(
+                self.own_warnings.push(format!(
                     "[{}] names the Python plugin factory {}, which rsupervisor cannot load; the section is ignored and its XML-RPC methods are not available",
                     section, spec
                 ));
             }
-            rpcs.push(RpcInterfaceConfig { name: name.to_string(), factory: spec, is_builtin });
+            rpcs.push(RpcInterfaceConfig { name: name.to_string(), factory: normalized, is_builtin });
         }
         let mut ctlplugins = Vec::new();
         for section in self.ini.section_names() {
             if let Some(name) = section.strip_prefix("ctlplugin:") {
                 ctlplugins.push(name.to_string());
-                self.warnings.push(format!(
+                self.own_warnings.push(format!(
                     "[{}] names a Python supervisorctl plugin, which rsupervisor ignores",
                     section
                 ));
@@ -337,7 +341,8 @@ impl Reader {
                     Some(v) => logfile_name(&expand(&v, &common, &lf_key)?)?,
                 };
                 let backups = integer(&get_or(self, &common, &format!("{}_logfile_backups", ch), "10")?)?;
-                let maxbytes = byte_size_u64(&get_or(self, &common, &format!("{}_logfile_maxbytes", ch), "50MB")?)?;
+                let maxbytes_raw = byte_size(&get_or(self, &common, &format!("{}_logfile_maxbytes", ch), "50MB")?)?;
+                let maxbytes = u64::try_from(maxbytes_raw.max(0)).unwrap_or(u64::MAX);
                 let sy_key = format!("{}_syslog", ch);
                 let mut syslog = boolean(&get_or(self, &common, &sy_key, "false")?)?;
                 let mut lf = lf;
@@ -349,7 +354,7 @@ impl Reader {
                     lf = LogfileName::None;
                     syslog = true;
                 }
-                if lf == LogfileName::Auto && maxbytes == 0 {
+                if lf == LogfileName::Auto && maxbytes_raw == 0 {
                     self.warnings.push(format!(
                         "For [{}], AUTO logging used for {} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally",
                         section, lf_key
@@ -428,21 +433,25 @@ impl Reader {
             let programs = list_of_strings(&self.saneget(section, "programs", &here)?.unwrap_or_default());
             let priority = integer(&self.saneget_or(section, "priority", "999", &here)?)?;
             let mut procs = Vec::new();
+            // supervisor reuses one variable for the group's section and each
+            // member's, so its messages name the last member resolved so far.
+            let mut named = section.clone();
             for program in programs {
                 let ps = format!("program:{}", program);
                 let fs = format!("fcgi-program:{}", program);
                 let has_p = all.contains(&ps);
                 let has_f = all.contains(&fs);
                 if !has_p && !has_f {
-                    return Err(format!("[{}] names unknown program or fcgi-program {}", section, program));
+                    return Err(format!("[{}] names unknown program or fcgi-program {}", named, program));
                 }
                 if has_p && has_f {
                     return Err(format!(
                         "[{}] name {} is ambiguous (exists as program and fcgi-program)",
-                        section, program
+                        named, program
                     ));
                 }
                 let s = if has_p { ps } else { fs };
+                named = s.clone();
                 homogeneous_exclude.push(s.clone());
                 procs.extend(self.processes_from_section(&s, &group_name, ProcKind::Program)?);
             }
@@ -469,7 +478,7 @@ impl Reader {
             let result_handler = self.saneget_or(section, "result_handler", DEFAULT_RESULT_HANDLER, &here)?;
             let normalized: String = result_handler.split(':').map(|p| p.trim()).collect::<Vec<_>>().join(":");
             if normalized != DEFAULT_RESULT_HANDLER {
-                self.warnings.push(format!(
+                self.own_warnings.push(format!(
                     "[{}] names the Python result handler {}, which rsupervisor cannot load; the default handler is used",
                     section, result_handler
                 ));
@@ -579,7 +588,7 @@ impl Reader {
             if inet.is_none() {
                 inet = Some(InetHttpConfig { host, port, username, password });
             } else {
-                self.warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
+                self.own_warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
             }
         }
         let mut unix = None;
@@ -600,7 +609,7 @@ impl Reader {
             if unix.is_none() {
                 unix = Some(UnixHttpConfig { file: PathBuf::from(file), chmod, chown, username, password });
             } else {
-                self.warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
+                self.own_warnings.push(format!("[{}] is an extra HTTP server section; only the first is served", section));
             }
         }
         Ok((unix, inet))
@@ -685,6 +694,7 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         environ: environ_expansions(),
         host: host_node_name(),
         warnings: Vec::new(),
+        own_warnings: Vec::new(),
         infos: Vec::new(),
     };
 
@@ -734,6 +744,7 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         }
     }
     let (unix_http_server, inet_http_server) = r.servers()?;
+    r.own_warnings.extend(name_clash_warnings(&groups));
     // supervisorctl reads only the main file, without its includes.
     let mut main_only = Ini::default();
     let supervisorctl = match main_only.read_string(&text, configfile) {
@@ -748,9 +759,29 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
         rpcinterfaces,
         ctlplugins,
         supervisorctl,
-        warnings: r.warnings,
+        warnings: r.warnings.into_iter().chain(r.own_warnings).collect(),
         infos: r.infos,
     })
+}
+
+/// supervisord keeps only the first group of a name and the last process
+/// of a name within a group, silently; we say so.
+fn name_clash_warnings(groups: &[GroupConfig]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        if groups[..i].iter().any(|o| o.name == g.name) {
+            out.push(format!("There are two groups named {}; only the first one is used", g.name));
+        }
+        for (j, p) in g.processes.iter().enumerate() {
+            if g.processes[..j].iter().any(|o| o.name == p.name) {
+                out.push(format!(
+                    "Group {} has two processes named {}; only the last one is used",
+                    g.name, p.name
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Python's `glob.glob(pattern)`: hidden names only match a pattern that
@@ -828,7 +859,7 @@ pub fn find_default_config(argv0: &str) -> Option<String> {
 /// Reads and resolves a supervisord config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let args = super::cli::DaemonArgs { configuration: Some(path.to_path_buf()), ..Default::default() };
-    super::cli::resolve(&args).map_err(|e| ConfigError(e.message))
+    super::cli::resolve(&args).map_err(ConfigError)
 }
 
 /// Reads only what supervisorctl needs (the `[supervisorctl]` section, with
@@ -854,4 +885,126 @@ pub fn load_ctl(path: Option<&Path>) -> Result<CtlConfig, ConfigError> {
     let mut ini = Ini::default();
     ini.read_string(&text, &file)?;
     Ok(read_ctl_section(&ini, &here)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn numprocs_and_process_num_formats() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\n[program:w]\ncommand=run %(process_num)d of %(numprocs)d\nprocess_name=%(program_name)s_%(process_num)02d\nnumprocs=3\nnumprocs_start=9\n",
+        );
+        let c = load(&p).unwrap();
+        let names: Vec<&str> = c.groups[0].processes.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["w_09", "w_10", "w_11"]);
+        assert_eq!(c.groups[0].processes[1].command, "run 10 of 3");
+        assert_eq!(c.groups[0].processes[1].process_num, 10);
+    }
+
+    #[test]
+    fn process_name_must_hold_process_num() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "s.conf", "[supervisord]\n[program:w]\ncommand=x\nnumprocs=2\n");
+        let e = load(&p).unwrap_err().0;
+        assert_eq!(
+            e,
+            format!(
+                "%(process_num) must be present within process_name when numprocs > 1 in section 'program:w' (file: '{}')",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn here_and_env_expansion_and_server_url() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\nenvironment=X=\"1 2\"\n[inet_http_server]\nport=*:9010\n[program:a]\ncommand=echo %(ENV_X)s\ndirectory=%(here)s\n",
+        );
+        let c = load(&p).unwrap();
+        let proc = &c.groups[0].processes[0];
+        assert_eq!(proc.command, "echo 1 2");
+        assert_eq!(proc.directory.as_deref(), Some(d.path()));
+        assert_eq!(c.server_url().as_deref(), Some("http://localhost:9010"));
+        assert_eq!(proc.serverurl.as_deref(), Some("http://localhost:9010"));
+        assert_eq!(proc.environment, Some(vec![("X".to_string(), "1 2".to_string())]));
+    }
+
+    #[test]
+    fn groups_sorted_by_priority_then_name() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\n[program:b]\ncommand=x\n[program:a]\ncommand=x\n[program:c]\ncommand=x\npriority=1\n[eventlistener:l]\ncommand=x\nevents=tick_5\n",
+        );
+        let c = load(&p).unwrap();
+        let names: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, vec!["l", "c", "a", "b"]);
+    }
+
+    #[test]
+    fn plugins_are_recorded_with_warnings() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "s.conf",
+            "[supervisord]\n[rpcinterface:twiddler]\nsupervisor.rpcinterface_factory=supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface\n[ctlplugin:quick]\nsupervisor.ctl_factory=supervisor_quick:make_quick_controllerplugin\n",
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.rpcinterfaces.len(), 1);
+        assert!(!c.rpcinterfaces[0].is_builtin);
+        assert_eq!(c.ctlplugins, vec!["quick".to_string()]);
+        assert!(c.warnings.iter().any(|w| w.contains("[rpcinterface:twiddler]") && w.contains("cannot load")));
+        assert!(c.warnings.iter().any(|w| w.contains("[ctlplugin:quick]")));
+    }
+
+    #[test]
+    fn includes_relative_to_the_including_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "main/s.conf", "[supervisord]\n[include]\nfiles=conf.d/*.conf\n");
+        write(d.path(), "main/conf.d/a.conf", "[program:a]\ncommand=%(here)s/run\n");
+        let c = load(&p).unwrap();
+        assert_eq!(c.groups[0].processes[0].command, format!("{}/main/conf.d/run", d.path().display()));
+        assert_eq!(c.infos.len(), 1);
+    }
+
+    #[test]
+    fn ctl_defaults_and_section() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "c.conf", "[supervisorctl]\nserverurl=unix://%(here)s/x/../s.sock\nprompt=hi\n");
+        let c = load_ctl(Some(&p)).unwrap();
+        assert_eq!(c.serverurl, format!("unix://{}/s.sock", d.path().display()));
+        assert_eq!(c.prompt, "hi");
+        assert_eq!(c.username, None);
+        let p = write(d.path(), "n.conf", "[supervisord]\n");
+        assert_eq!(load_ctl(Some(&p)).unwrap_err().0, ".ini file does not include supervisorctl section");
+        let missing = d.path().join("missing.conf");
+        assert!(load_ctl(Some(&missing)).unwrap_err().0.starts_with("could not find config file"));
+    }
+
+    #[test]
+    fn search_paths_follow_the_program_location() {
+        let paths = search_paths("/opt/app/bin/supervisord");
+        assert_eq!(paths[0], "/opt/app/etc/supervisord.conf");
+        assert_eq!(paths[1], "/opt/app/supervisord.conf");
+        assert_eq!(paths[5], "/etc/supervisor/supervisord.conf");
+        assert_eq!(search_paths("supervisord")[0], "etc/supervisord.conf");
+    }
 }

@@ -208,6 +208,12 @@ impl EventBus {
             .reduce(f64::min)
     }
 
+    /// Puts actions back at the front of the outbox (after inspecting them).
+    pub fn push_actions(&mut self, mut actions: Vec<Action>) {
+        actions.append(&mut self.outbox);
+        self.outbox = actions;
+    }
+
     /// Takes the actions produced so far, in order.
     pub fn take_actions(&mut self) -> Vec<Action> {
         std::mem::take(&mut self.outbox)

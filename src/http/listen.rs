@@ -4,7 +4,6 @@
 //! removed, and the socket is chown'ed; the TCP socket accepts every address
 //! form of `[inet_http_server] port=`. Errors carry supervisord's messages.
 
-use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -73,7 +72,7 @@ pub async fn bind_tcp(cfg: &InetHttpConfig) -> Result<TcpListener, String> {
 /// A socket file nobody answers on is replaced (supervisord prints
 /// "Unlinking stale socket <path>" on stderr); one that answers is an
 /// "already listening" error.
-pub fn bind_unix(cfg: &UnixHttpConfig) -> Result<UnixListener, String> {
+pub async fn bind_unix(cfg: &UnixHttpConfig) -> Result<UnixListener, String> {
     let path = cfg.file.as_path();
     let tempname = format!("{}.{}", path.display(), std::process::id());
     let tempname = Path::new(&tempname);
@@ -85,7 +84,7 @@ pub fn bind_unix(cfg: &UnixHttpConfig) -> Result<UnixListener, String> {
         match bound? {
             Some(listener) => break listener,
             None => {
-                if socket_in_use(path) {
+                if socket_in_use(path).await {
                     return Err(ADDRESS_IN_USE.to_string());
                 }
                 attempts += 1;
@@ -97,7 +96,7 @@ pub fn bind_unix(cfg: &UnixHttpConfig) -> Result<UnixListener, String> {
                 }
                 eprintln!("Unlinking stale socket {}", path.display());
                 let _ = std::fs::remove_file(path);
-                std::thread::sleep(Duration::from_millis(300));
+                tokio::time::sleep(Duration::from_millis(300)).await;
             }
         }
     };
@@ -117,7 +116,11 @@ fn bind_temp_and_link(tempname: &Path, path: &Path, mode: u32) -> Result<Option<
         None,
     )
     .map_err(errno_error)?;
-    let addr = UnixAddr::new(tempname).map_err(errno_error)?;
+    let addr = UnixAddr::new(tempname).map_err(|e| match e {
+        // Python's socket module words this one itself.
+        Errno::ENAMETOOLONG => "Cannot open an HTTP server: socket.error reported AF_UNIX path too long".to_string(),
+        other => errno_error(other),
+    })?;
     socket::bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr).map_err(errno_error)?;
     std::fs::set_permissions(tempname, std::fs::Permissions::from_mode(mode)).map_err(|e| socket_error(&e))?;
     let backlog = Backlog::new(BACKLOG).map_err(errno_error)?;
@@ -132,19 +135,13 @@ fn bind_temp_and_link(tempname: &Path, path: &Path, mode: u32) -> Result<Option<
     UnixListener::from_std(std_listener).map(Some).map_err(|e| socket_error(&e))
 }
 
-/// Whether a server answers on the socket at `path` (supervisord's test:
-/// connect, send a request, and wait for one byte).
-fn socket_in_use(path: &Path) -> bool {
-    let Ok(mut s) = std::os::unix::net::UnixStream::connect(path) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET / HTTP/1.0\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut byte = [0u8; 1];
-    s.read(&mut byte).is_ok()
+/// Whether something listens on the socket at `path`. supervisord sends a
+/// request and waits for a byte; a successful connect already proves a
+/// listener (a stale socket file refuses connections), and not waiting
+/// keeps a hung server from being mistaken for a stale file.
+async fn socket_in_use(path: &Path) -> bool {
+    let connect = tokio::net::UnixStream::connect(path);
+    matches!(tokio::time::timeout(Duration::from_secs(5), connect).await, Ok(Ok(_)))
 }
 
 /// chown's the socket; `u32::MAX` for either id leaves it unchanged (the

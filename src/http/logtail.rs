@@ -133,6 +133,11 @@ struct Tail {
 
 impl Tail {
     async fn open(path: PathBuf) -> std::io::Result<Tail> {
+        // Only regular files can be followed: a log sent to /dev/stdout or a
+        // FIFO has no size to follow, and opening a FIFO could block.
+        if !tokio::fs::metadata(&path).await?.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+        }
         let file = File::open(&path).await?;
         let meta = file.metadata().await?;
         let size = meta.len();

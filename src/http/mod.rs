@@ -5,6 +5,7 @@
 //! keep-alive, so a slow or vanished client only ever holds its own task.
 
 pub mod auth;
+pub mod body;
 pub mod listen;
 pub mod logtail;
 pub mod response;
@@ -99,7 +100,7 @@ pub async fn serve_sections(
     }
     if let Some(cfg) = unix {
         // On error `servers` is dropped, which closes the TCP server again.
-        let listener = listen::bind_unix(cfg)?;
+        let listener = listen::bind_unix(cfg).await?;
         servers.socket_file = Some(cfg.file.clone());
         let ctx = Arc::new(Context { handle, auth: Credentials::from_config(&cfg.username, &cfg.password) });
         servers.tasks.push(tokio::spawn(accept_unix(listener, ctx, servers.stop.subscribe())));
@@ -184,6 +185,8 @@ where
         let conn = http1::Builder::new()
             .keep_alive(true)
             .header_read_timeout(None)
+            // Header names as supervisord writes them (Content-Type, not content-type).
+            .title_case_headers(true)
             .serve_connection(TokioIo::new(stream), service);
         tokio::select! {
             _ = conn => {}

@@ -9,12 +9,18 @@ use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
 
 use super::response::{self, Body};
-use super::{logtail, rpc, webui, Context};
+use super::{body, logtail, rpc, webui, Context};
+
+/// How much of an unauthenticated request's body is read before the 401.
+const UNAUTHORIZED_DRAIN_LIMIT: u64 = 1024 * 1024;
 
 /// Answers one request.
 pub async fn handle(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if let Some(creds) = &ctx.auth {
         if !creds.admits(req.headers()) {
+            // Read what the client is still sending so that it gets the 401
+            // rather than a reset connection (bounded: nobody is trusted yet).
+            body::drain(req.into_body(), UNAUTHORIZED_DRAIN_LIMIT).await;
             return response::unauthorized();
         }
     }
@@ -42,7 +48,11 @@ const MAX_FORM_BODY: usize = 64 * 1024;
 /// stream and static files); anything else is 404.
 pub async fn web_ui(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if !webui::is_web_path(req.uri().path()) {
-        return response::error(StatusCode::NOT_FOUND);
+        // As supervisord's fallback handler: only GET and HEAD are valid there.
+        return match *req.method() {
+            hyper::Method::GET | hyper::Method::HEAD => response::error(StatusCode::NOT_FOUND),
+            _ => response::error(StatusCode::BAD_REQUEST),
+        };
     }
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();

@@ -3,23 +3,23 @@
 //! well-formed call gets HTTP 400 as from supervisord, including an empty
 //! body (which supervisord never answers at all).
 
-use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::body;
 use super::response::{self, Body};
 use super::Context;
 use crate::rpc::{codec, system};
 
 /// The largest request body accepted. Real calls are tiny (sendProcessStdin
-/// is the biggest); anything larger is refused without being buffered.
+/// is the biggest); anything larger is refused with 413 and never buffered.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-pub async fn rpc2<B>(req: Request<B>, ctx: &Context) -> Response<Body>
-where
-    B: hyper::body::Body + Send,
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
+/// How much of a refused body is read and dropped before answering 413.
+const DRAIN_LIMIT: u64 = 1 << 30;
+
+pub async fn rpc2(req: Request<Incoming>, ctx: &Context) -> Response<Body> {
     if req.method() != Method::POST {
         return response::error(StatusCode::BAD_REQUEST);
     }
@@ -28,16 +28,16 @@ where
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) || req.body().size_hint().lower() > MAX_BODY as u64 {
+    let body = if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        body::drain(req.into_body(), DRAIN_LIMIT).await;
         return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE);
+    } else {
+        match body::read_limited(req.into_body(), MAX_BODY, DRAIN_LIMIT).await {
+            body::BodyRead::Complete(bytes) => bytes,
+            body::BodyRead::TooLarge => return response::error_and_close(StatusCode::PAYLOAD_TOO_LARGE),
+            // The client went away or sent a broken chunked body.
+            body::BodyRead::Broken => return response::error_and_close(StatusCode::BAD_REQUEST),
         }
-        // The client went away or sent a broken chunked body.
-        Err(_) => return response::error_and_close(StatusCode::BAD_REQUEST),
     };
     let call = match codec::parse_call(&body) {
         Ok(call) => call,

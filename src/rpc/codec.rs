@@ -247,13 +247,16 @@ impl<'a> Parser<'a> {
             let ev = self.reader.read_event().map_err(|e| self.xml_err(e))?;
             let tag = match ev {
                 Event::Text(t) => {
-                    let s = t.unescape().map_err(|e| self.xml_err(e))?;
+                    let raw = std::str::from_utf8(&t).map_err(|e| self.xml_err(e))?;
+                    let s = quick_xml::escape::unescape(&normalize_line_ends(raw))
+                        .map_err(|e| self.xml_err(e))?
+                        .into_owned();
                     text.get_or_insert_with(String::new).push_str(&s);
                     continue;
                 }
                 Event::CData(c) => {
                     let s = c.decode().map_err(|e| self.xml_err(e))?;
-                    text.get_or_insert_with(String::new).push_str(&s);
+                    text.get_or_insert_with(String::new).push_str(&normalize_line_ends(&s));
                     continue;
                 }
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => continue,
@@ -444,6 +447,17 @@ impl<'a> Parser<'a> {
             (None, _) => Err("struct member without <name>".to_string()),
             (_, None) => Err("struct member without <value>".to_string()),
         }
+    }
+}
+
+/// XML end-of-line handling, as every conforming parser (Python's expat
+/// included) does: a literal `\r\n` or lone `\r` is read as `\n`. Only the
+/// `&#13;` reference yields a carriage return.
+fn normalize_line_ends(raw: &str) -> Cow<'_, str> {
+    if raw.contains('\r') {
+        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(raw)
     }
 }
 

@@ -65,6 +65,13 @@ async fn multicall(handle: &SupervisorHandle, params: Vec<Value>) -> RpcResult {
         Ok([Value::Array(calls)]) => calls,
         _ => return Err(Fault::code(codes::INCORRECT_PARAMETERS)),
     };
+    // An entry that is not a struct makes the whole batch malformed; it is
+    // refused before any call runs, so no call has effects whose result is
+    // lost. (supervisord answers it with HTTP 500 after running the calls
+    // before it.)
+    if calls.iter().any(|c| !matches!(c, Value::Struct(_))) {
+        return Err(Fault::code(codes::INCORRECT_PARAMETERS));
+    }
     let mut results = Vec::with_capacity(calls.len());
     for call in calls {
         let result = match one_of_multicall(call) {
@@ -86,7 +93,7 @@ async fn multicall(handle: &SupervisorHandle, params: Vec<Value>) -> RpcResult {
 /// that entry gets.
 fn one_of_multicall(call: Value) -> Result<(String, Vec<Value>), Fault> {
     let Value::Struct(mut entry) = call else {
-        return Err(Fault::with(codes::INCORRECT_PARAMETERS, "Each call must be a struct"));
+        return Err(Fault::code(codes::INCORRECT_PARAMETERS));
     };
     let method = match entry.remove("methodName") {
         None => return Err(Fault::with(codes::INCORRECT_PARAMETERS, "No methodName")),

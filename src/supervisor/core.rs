@@ -18,12 +18,15 @@ use crate::logs::mainlog::{Level, MainLog};
 use crate::process::signals::signame;
 use crate::process::state::{ProcessState, SupervisorState};
 use crate::rpc::value::{codes, Fault, RpcResult};
-use crate::supervisor::autolog::create_auto_log;
+use crate::logs::childlog::create_auto_log;
 use crate::supervisor::handle::{Channel, Notice, Request};
 use crate::supervisor::logger::Logger;
 use crate::supervisor::output::PipeEvent;
 use crate::supervisor::subprocess::{Ctx, ProcKey, SpawnEnv, StateChange, Subprocess};
 use crate::supervisor::waits::Waiter;
+
+/// How long one step may run state machines before answering requests.
+const STEP_BUDGET: Duration = Duration::from_millis(20);
 
 /// A process group as it runs.
 #[derive(Debug)]
@@ -87,6 +90,8 @@ pub struct Supervisor {
     outcome: Option<Outcome>,
     /// Whether the main log wants child output (loglevel debug or lower).
     log_output: bool,
+    /// The last step ran out of its time budget; continue right away.
+    more_work: bool,
     /// Event pools, serials and ticks (see events_glue).
     pub events: crate::events::EventBus,
     pub(crate) glue: crate::supervisor::events_glue::EventGlue,
@@ -137,6 +142,7 @@ impl Supervisor {
             lastshutdownreport: None,
             outcome: None,
             log_output,
+            more_work: false,
         }
     }
 
@@ -440,9 +446,18 @@ impl Supervisor {
     /// Runs the state machines until nothing is due now, then handles the
     /// recorded changes, pending waits and shutdown progress.
     pub fn step(&mut self) {
+        let began = Instant::now();
+        self.more_work = false;
         for _ in 0..100 {
-            for gi in self.groups_by_priority() {
+            // Spawning is the slow part (a fork each): past a small time
+            // budget, leave the rest for the next turn so requests are
+            // answered in between (1000 autostart programs at startup).
+            'groups: for gi in self.groups_by_priority() {
                 for p in self.groups[gi].processes.iter_mut() {
+                    if began.elapsed() > STEP_BUDGET {
+                        self.more_work = true;
+                        break 'groups;
+                    }
                     p.transition(&mut self.ctx);
                 }
             }
@@ -460,7 +475,7 @@ impl Supervisor {
             let due = self.groups.iter().flat_map(|g| g.processes.iter()).any(|p| {
                 p.next_deadline(self.ctx.mood).map(|d| d <= now).unwrap_or(false)
             });
-            if !due {
+            if !due || self.more_work {
                 break;
             }
         }
@@ -480,7 +495,11 @@ impl Supervisor {
             self.stopping = true;
             let order = self.groups_by_priority();
             self.stop_groups = order.iter().map(|&i| self.groups[i].config.name.clone()).collect();
-            self.on_supervisor_stopping();
+            if self.on_supervisor_stopping() {
+                // A listener was just sent SUPERVISOR_STATE_CHANGE_STOPPING:
+                // like 4.3.0's loop, give it a pass before stopping groups.
+                return;
+            }
         }
         loop {
             let Some(last) = self.stop_groups.last().cloned() else { break };
@@ -523,11 +542,15 @@ impl Supervisor {
     }
 
     /// Hook: supervisord started stopping (SUPERVISOR_STATE_CHANGE_STOPPING).
-    fn on_supervisor_stopping(&mut self) {
-        self.events_supervisor_stopping();
+    /// Returns true when the event went out to a listener just now.
+    fn on_supervisor_stopping(&mut self) -> bool {
+        self.events_supervisor_stopping()
     }
 
     fn next_deadline(&self) -> Option<Instant> {
+        if self.more_work {
+            return Some(Instant::now());
+        }
         let mut best: Option<Instant> = None;
         let mut consider = |d: Option<Instant>| {
             if let Some(d) = d {
@@ -554,7 +577,15 @@ impl Supervisor {
             Request::Rpc { method, params, reply } => {
                 let name = method.strip_prefix("supervisor.").unwrap_or(&method).to_string();
                 self.ctx.log.trace(&format!("XML-RPC method called: supervisor.{name}()"));
-                match self.dispatch(&name, params) {
+                let outcome = self.dispatch(&name, params);
+                match &outcome {
+                    Reply::Now(Err(f)) => self.ctx.log.trace(&format!(
+                        "XML-RPC method supervisor.{name}() returned fault: [{}] {}",
+                        f.code, f.string
+                    )),
+                    _ => self.ctx.log.trace(&format!("XML-RPC method supervisor.{name}() returned successfully")),
+                }
+                match outcome {
                     Reply::Now(result) => {
                         let _ = reply.send(result);
                     }

@@ -22,7 +22,14 @@ use crate::supervisor::subprocess::{wall_now, ProcKey, StateChange};
 #[derive(Debug, Default)]
 pub struct EventGlue {
     pub captures: HashMap<(u64, &'static str), OutputCapture>,
+    /// Until when the shutdown waits for a listener to take the stopping
+    /// event (the next pass of the loop happens by then at the latest).
+    pub stopping_grace: Option<std::time::Instant>,
 }
+
+/// How long at most the shutdown waits after sending the stopping event
+/// (4.3.0's main loop polls with a 1 second timeout).
+const STOPPING_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A new bus for a daemon with this identifier.
 pub fn new_bus(identifier: &str) -> EventBus {
@@ -98,8 +105,22 @@ impl Supervisor {
         self.publish(Event::supervisor_running());
     }
 
-    pub(crate) fn events_supervisor_stopping(&mut self) {
+    /// Dispatched at once: the shutdown stops groups right after this, and
+    /// a listener should get the event before it is asked to stop (4.3.0
+    /// leaves it at least one main-loop pass for that).
+    /// Returns true when it was written to some listener, so the shutdown
+    /// can wait a moment (at most `STOPPING_GRACE`) before stopping groups.
+    pub(crate) fn events_supervisor_stopping(&mut self) -> bool {
         self.publish(Event::supervisor_stopping());
+        self.events.dispatch();
+        let actions = self.events.take_actions();
+        let sent = actions.iter().any(|a| matches!(a, Action::Write { .. }));
+        self.events.push_actions(actions);
+        self.apply_event_actions();
+        if sent {
+            self.glue.stopping_grace = Some(std::time::Instant::now() + STOPPING_GRACE);
+        }
+        sent
     }
 
     pub(crate) fn events_remote_comm(&mut self, kind: &str, data: &str) {
@@ -227,6 +248,9 @@ impl Supervisor {
     /// End of a round of work: tick events that are due, then hand buffered
     /// events to ready listeners (4.3.0 does both once per main loop pass).
     pub(crate) fn events_step(&mut self) {
+        if self.glue.stopping_grace.is_some_and(|t| t <= std::time::Instant::now()) {
+            self.glue.stopping_grace = None;
+        }
         self.events.tick(wall_now());
         self.events.dispatch();
         self.apply_event_actions();
@@ -235,8 +259,13 @@ impl Supervisor {
     /// When the next TICK event is due, if any pool subscribes to one.
     pub(crate) fn events_next_deadline(&self) -> Option<std::time::Instant> {
         let now_wall = wall_now();
-        let at = self.events.next_tick_at(now_wall)?;
-        let wait = (at - now_wall).max(0.0);
-        Some(std::time::Instant::now() + std::time::Duration::from_secs_f64(wait))
+        let tick = self.events.next_tick_at(now_wall).map(|at| {
+            let wait = (at - now_wall).max(0.0);
+            std::time::Instant::now() + std::time::Duration::from_secs_f64(wait)
+        });
+        match (tick, self.glue.stopping_grace) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }

@@ -6,10 +6,9 @@
 //! - `subprocess`: one process's state machine (4.3.0's Subprocess).
 //! - `rpc`: the `supervisor.*` methods; `waits`: their `wait=true` answers;
 //!   `info`: the info structs they return.
-//! - `output`: pipe reader and stdin writer tasks; `autolog`: AUTO log
-//!   names; `fcgi`: fcgi-program sockets; `logger`: main log helpers.
+//! - `output`: pipe reader and stdin writer tasks; `fcgi`: fcgi-program
+//!   sockets; `logger`: main log helpers.
 
-pub mod autolog;
 pub mod core;
 pub mod events_glue;
 pub mod fcgi;

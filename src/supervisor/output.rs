@@ -34,6 +34,8 @@ pub struct ReaderMode {
     pub copy_all: Arc<AtomicBool>,
     /// [supervisord] strip_ansi.
     pub strip_ansi: bool,
+    /// `*_syslog=true`: also send lines to syslog under this process name.
+    pub syslog_name: Option<String>,
 }
 
 /// Messages from pipe tasks to the supervisor.
@@ -175,7 +177,7 @@ impl Sink {
         }
         let stripped;
         let data = if self.mode.strip_ansi {
-            stripped = strip_ansi(data);
+            stripped = crate::logs::ansi::strip_ansi(data);
             &stripped[..]
         } else {
             data
@@ -187,6 +189,9 @@ impl Sink {
                 let _ = file.write_all(data);
             }
         }
+        if let Some(name) = &self.mode.syslog_name {
+            crate::logs::syslog::send_child_output(name, data);
+        }
         if self.mode.copy || self.mode.copy_all.load(Ordering::Relaxed) {
             let _ = self.events.send(PipeEvent::Output {
                 serial: self.serial,
@@ -195,25 +200,6 @@ impl Sink {
             });
         }
     }
-}
-
-/// Removes ANSI escape sequences as 4.3.0's stripEscapes does (ESC [ ... letter).
-pub fn strip_ansi(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        if data[i] == 0x1b && i + 1 < data.len() && data[i + 1] == b'[' {
-            let mut j = i + 2;
-            while j < data.len() && !(data[j].is_ascii_alphabetic()) {
-                j += 1;
-            }
-            i = j + 1;
-            continue;
-        }
-        out.push(data[i]);
-        i += 1;
-    }
-    out
 }
 
 /// The supervisor's end of a child's stdin. Dropping it ends the writer

@@ -299,11 +299,12 @@ impl Subprocess {
         ctx.pids.insert(child.pid, self.key());
         ctx.serials.insert(serial, self.key());
         let mut readers = Vec::new();
-        let mode = |routed: bool, copy: bool| ReaderMode {
+        let mode = |routed: bool, copy: bool, syslog: bool| ReaderMode {
             routed,
             copy,
             copy_all: ctx.env.copy_all.clone(),
             strip_ansi: ctx.env.strip_ansi,
+            syslog_name: syslog.then(|| name.clone()),
         };
         readers.push((
             Channel::Stdout,
@@ -312,7 +313,7 @@ impl Subprocess {
                 Channel::Stdout,
                 child.stdout,
                 self.stdout_log.clone(),
-                mode(self.route_stdout, self.config.stdout.events_enabled),
+                mode(self.route_stdout, self.config.stdout.events_enabled, self.config.stdout.syslog),
                 ctx.pipe_tx.clone(),
             ),
         ));
@@ -324,7 +325,7 @@ impl Subprocess {
                     Channel::Stderr,
                     fd,
                     self.stderr_log.clone(),
-                    mode(self.route_stderr, self.config.stderr.events_enabled),
+                    mode(self.route_stderr, self.config.stderr.events_enabled, self.config.stderr.syslog),
                     ctx.pipe_tx.clone(),
                 ),
             ));
