@@ -257,7 +257,7 @@ def test_options(pair, args):
 
 
 @pytest.mark.parametrize("creds", ["", "-u user", "-u user -p wrong", "-u user -p pass", "-p pass"])
-@pytest.mark.parametrize("command", ["status cat", "avail", "shutdown x", "add", "tail -5 grp:a"])
+@pytest.mark.parametrize("command", ["status cat", "avail", "shutdown x", "add", "tail -5 grp:a", "tail -f nosuch"])
 def test_inet_auth(pair, creds, command):
     noauth = "{tmp}/noauth.conf"
     for d in pair:
