@@ -269,17 +269,10 @@ async fn run_once(
         drop(handle);
         None
     };
-    let mut servers_named: Vec<(&str, bool)> = Vec::new();
-    if let Some(i) = &config.inet_http_server {
-        servers_named.push(("inet_http_server", i.username.is_some()));
-    }
-    if let Some(u) = &config.unix_http_server {
-        servers_named.push(("unix_http_server", u.username.is_some()));
-    }
-    for (section, has_auth) in servers_named {
-        sup.log().info("RPC interface 'supervisor' initialized");
-        if !has_auth {
-            sup.log().critical(&format!("Server '{section}' running without any HTTP authentication checking"));
+    for line in crate::http::startup_log_lines(config) {
+        match line.level {
+            "CRIT" => sup.log().critical(&line.message),
+            _ => sup.log().info(&line.message),
         }
     }
     if first && !config.daemon.nodaemon {

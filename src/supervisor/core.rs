@@ -119,7 +119,8 @@ impl Supervisor {
             copy_all: Arc::new(AtomicBool::new(log_output)),
         };
         let (notices, _) = broadcast::channel(1024);
-        let events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
+        let mut events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
+        events.set_log_output(log_output);
         Supervisor {
             events,
             glue: Default::default(),
@@ -267,6 +268,7 @@ impl Supervisor {
         let mut control_open = true;
         loop {
             if let Some(outcome) = self.outcome {
+                self.events_finished(outcome);
                 return outcome;
             }
             let deadline = self.next_deadline();
@@ -507,8 +509,14 @@ impl Supervisor {
             let order = self.groups_by_priority();
             self.stop_groups = order.iter().map(|&i| self.groups[i].config.name.clone()).collect();
             if self.on_supervisor_stopping() {
-                // A listener was just sent SUPERVISOR_STATE_CHANGE_STOPPING:
-                // like 4.3.0's loop, give it a pass before stopping groups.
+                // 4.3.0 stops the last group in this same pass and only then
+                // hands the event to listeners still RUNNING; the next
+                // groups follow on later passes.
+                if let Some(gi) = self.stop_groups.last().and_then(|n| self.find_group(n)) {
+                    self.groups[gi].stop_all(&mut self.ctx);
+                }
+                self.flush_changes();
+                self.events_stopping_pass();
                 return;
             }
         }
@@ -553,7 +561,7 @@ impl Supervisor {
     }
 
     /// Hook: supervisord started stopping (SUPERVISOR_STATE_CHANGE_STOPPING).
-    /// Returns true when the event went out to a listener just now.
+    /// Returns true when some pool takes the event.
     fn on_supervisor_stopping(&mut self) -> bool {
         self.events_supervisor_stopping()
     }
