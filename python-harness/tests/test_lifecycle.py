@@ -301,3 +301,25 @@ def test_daemon_drops_privileges_to_user(daemon):
     assert out["ours"] == out["real"], "\n".join(
         ["--- real"] + out["real"] + ["--- ours"] + out["ours"])
     assert any(l.startswith("INFO Set uid to user ") for l in out["real"])
+
+
+def test_debug_level_lines_match(daemon):
+    """At loglevel=debug: child output echoed to the main log, SIGCHLD and
+    kill lines. 4.3.0's "fd N closed, stopped monitoring <object reprs>"
+    lines carry Python object ids and are left out."""
+    conf = ("[program:p]\ncommand=sh -c 'sleep 0.3; echo hello; sleep 0.3; exit 1'\nstartsecs=0\n"
+            "autorestart=false\n\n[program:s]\ncommand=sleep 1000\nstartsecs=0\n")
+    out = {}
+    for kind in ("ours", "real"):
+        d = daemon(kind, conf, loglevel="debug")
+        d.wait_state("p", "EXITED")
+        d.rpc.supervisor.stopProcess("s")
+        d.stop()
+        # When SIGCHLD is noticed relative to the reap is timing in 4.3.0.
+        got = mainlog_lines(d, drop=[r"^DEBG fd \d+ closed", r"^INFO waiting for \S+ to stop$"])
+        assert "DEBG received SIGCHLD indicating a child quit" in got
+        out[kind] = [_mask(l) for l in got if "received SIGCHLD" not in l]
+    assert out["ours"] == out["real"], "\n".join(
+        ["--- real"] + out["real"] + ["--- ours"] + out["ours"])
+    assert "DEBG 'p' stdout output:" in out["real"]
+    assert "DEBG killing s (pid <PID>) with signal SIGTERM" in out["real"]
