@@ -66,7 +66,10 @@ pub fn main() -> i32 {
         Ok(r) => r,
         Err(e) => {
             let exit = usage_error(&argv0, &format!("could not start the runtime: {e}"));
-            report_ready(&mut ready_pipe, Err(&exit));
+            if ready_pipe.is_some() {
+                report_ready(&mut ready_pipe, Err(&exit));
+                return exit.code;
+            }
             return print_exit(&exit);
         }
     };
@@ -203,7 +206,12 @@ async fn run(
     loop {
         match run_once(&config, &argv0, &mut messages, &mut ready_pipe, first, &mut control_rx).await {
             Err(e) => {
-                report_ready(&mut ready_pipe, Err(&e));
+                // A daemonized child hands the error to its waiting parent,
+                // which prints it; printing here too would show it twice.
+                if ready_pipe.is_some() {
+                    report_ready(&mut ready_pipe, Err(&e));
+                    return e.code;
+                }
                 return print_exit(&e);
             }
             Ok(Outcome::Shutdown) => return 0,
@@ -258,17 +266,10 @@ async fn run_once(
         drop(handle);
         None
     };
-    let mut servers_named: Vec<(&str, bool)> = Vec::new();
-    if let Some(i) = &config.inet_http_server {
-        servers_named.push(("inet_http_server", i.username.is_some()));
-    }
-    if let Some(u) = &config.unix_http_server {
-        servers_named.push(("unix_http_server", u.username.is_some()));
-    }
-    for (section, has_auth) in servers_named {
-        sup.log().info("RPC interface 'supervisor' initialized");
-        if !has_auth {
-            sup.log().critical(&format!("Server '{section}' running without any HTTP authentication checking"));
+    for line in crate::http::startup_log_lines(config) {
+        match line.level {
+            "CRIT" => sup.log().critical(&line.message),
+            _ => sup.log().info(&line.message),
         }
     }
     if first && !config.daemon.nodaemon {

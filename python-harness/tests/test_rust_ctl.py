@@ -257,7 +257,7 @@ def test_options(pair, args):
 
 
 @pytest.mark.parametrize("creds", ["", "-u user", "-u user -p wrong", "-u user -p pass", "-p pass"])
-@pytest.mark.parametrize("command", ["status cat", "avail", "shutdown x", "add", "tail -5 grp:a"])
+@pytest.mark.parametrize("command", ["status cat", "avail", "shutdown x", "add", "tail -5 grp:a", "tail -f nosuch"])
 def test_inet_auth(pair, creds, command):
     noauth = "{tmp}/noauth.conf"
     for d in pair:
@@ -467,6 +467,11 @@ def test_status_across_servers(daemon):
 
 # ---- the shell on a pseudo-terminal ------------------------------------------
 
+def screen_text(raw):
+    """What is left once cursor-positioning redraws are taken out."""
+    return re.sub(rb"\r?\x1b\[[0-9;?]*[A-Za-z]", b"", raw)
+
+
 class Pty:
     """A program on a pseudo-terminal, read with a deadline."""
 
@@ -492,10 +497,17 @@ class Pty:
                     chunk = b""
                 if not chunk:
                     raise AssertionError(f"program ended before {needle!r}; screen: {self.buf[-500:]!r}")
+                self.answer_queries(chunk)
                 self.buf += chunk
         i = self.buf.index(needle) + len(needle)
         seen, self.buf = self.buf[:i], self.buf[i:]
         return seen
+
+    def answer_queries(self, chunk):
+        # Answer "where is the cursor?" as a terminal would; a line editor
+        # waiting for that answer would otherwise swallow the next key.
+        for _ in range(chunk.count(b"\x1b[6n")):
+            os.write(self.fd, b"\x1b[1;1R")
 
     def send(self, text):
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
@@ -591,10 +603,12 @@ def test_pty_ctrl_d_and_ctrl_c(shell, rust):
     p.expect("supervisor> ")
     p.send("\x04")
     assert p.wait() == 0
+    assert screen_text(p.buf) == b"\r\n"
     p = shell(rust=rust)
     p.expect("supervisor> ")
     p.send("\x03")
     assert p.wait() == 0
+    assert screen_text(p.buf) == b"\r\n"
 
 
 @pytest.mark.parametrize("rust", [False, True])
@@ -652,3 +666,41 @@ def test_starts_fast(pair):
     for _ in range(5):
         d.rust_ctl("pid")
     assert (time.monotonic() - t) / 5 < 0.5
+
+
+@pytest.mark.parametrize("rust", [False, True])
+def test_pty_ctrl_c_leaves_tail_f_for_the_prompt(shell, rust):
+    p = shell(rust=rust)
+    p.expect("supervisor> ")
+    p.send("tail -f ticker\r")
+    p.expect("==> Press Ctrl-C to exit <==")
+    p.expect("tick")
+    p.send("\x03")
+    p.expect("supervisor> ")
+    p.send("version\r")
+    assert b"4.3.0" in p.expect("supervisor> ")
+    p.send("quit\r")
+    assert p.wait() == 0
+
+
+@pytest.mark.parametrize("rust", [False, True])
+def test_pty_asks_for_credentials_after_401(pair, rust):
+    d = pair[1] if rust else pair[0]
+    exe = paths.rust_ctl_path() if rust else paths.python_ctl_path()
+    conf = os.path.join(d.tmp, "noauth-pty.conf")
+    with open(conf, "w") as f:
+        f.write("[supervisorctl]\n")
+    p = Pty([str(exe), "-c", conf, "-s", d.http_url])
+    try:
+        p.expect("Server requires authentication")
+        p.expect("Username:")
+        p.send("user\r")
+        p.expect("Password:")
+        p.send("pass\r")
+        seen = p.expect("supervisor> ")
+        assert b"pass" not in seen, "the password was echoed"
+        assert re.search(rb"cat +RUNNING +pid \d+", seen), seen
+        p.send("quit\r")
+        assert p.wait() == 0
+    finally:
+        p.close()
