@@ -228,7 +228,7 @@ async fn bad_listeners_do_not_block_others() {
         ));
     }
     conf.push_str(
-        "[eventlistener:good]\ncommand=/bin/sh {tmp}/listener.sh {tmp}/ev_0.txt\nevents=REMOTE_COMMUNICATION\n\n\
+        "[eventlistener:good]\ncommand=/bin/sh {tmp}/listener.sh {tmp}/ev_0.txt\nevents=REMOTE_COMMUNICATION\nbuffer_size=100\n\n\
 [program:p]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n",
     );
     let r = start(&conf);

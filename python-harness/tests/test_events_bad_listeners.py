@@ -25,6 +25,7 @@ events=PROCESS_STATE,REMOTE_COMMUNICATION
 [eventlistener:good]
 command={evutil.PY} {evutil.script('record.py')} {{tmp}}/good.jsonl
 events=REMOTE_COMMUNICATION
+buffer_size=100
 
 [program:p]
 command=sleep 1000
@@ -80,6 +81,7 @@ events=PROCESS_STATE
 [eventlistener:good]
 command={evutil.PY} {evutil.script('record.py')} {{tmp}}/good.jsonl
 events=REMOTE_COMMUNICATION
+buffer_size=100
 """
     d = daemon(kind, conf)
     rpc = d.rpc.supervisor
