@@ -68,6 +68,19 @@ def test_backoff_to_fatal_after_startretries(daemon):
     assert out["real"].count("WARN exited: quick (exit status 3; not expected)") == 3
 
 
+def _wait_exec_sleep(d, name):
+    """Waits until the program's shell has exec'd its final `sleep`, so the
+    shutdown that follows finds a plain sleep (not a shell mid-command)."""
+    def check():
+        pid = d.rpc.supervisor.getProcessInfo(name)["pid"]
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read().startswith(b"sleep\0")
+        except OSError:
+            return False
+    d.wait_for(check, 10, what=f"{name} to exec sleep")
+
+
 def test_autorestart_unexpected_and_expected_exits(daemon):
     conf = (
         "[program:expected]\ncommand=sh -c 'sleep 0.3; exit 2'\nstartsecs=0\n"
@@ -82,6 +95,7 @@ def test_autorestart_unexpected_and_expected_exits(daemon):
         d.wait_for(lambda: d.mainlog().count("spawned: 'unexpected'") == 3, 15,
                    what="third spawn")
         d.wait_state("unexpected", "RUNNING")
+        _wait_exec_sleep(d, "unexpected")
         assert d.rpc.supervisor.getProcessInfo("expected")["exitstatus"] == 2
 
     out = run_both(daemon, conf, script, select=lambda l: ": expected " in l or "'expected'" in l)
@@ -99,6 +113,7 @@ def test_autorestart_unexpected_restarts_on_bad_exit(daemon):
         d.wait_for(lambda: d.mainlog().count("spawned: 'unexpected'") == 3, 15,
                    what="third spawn")
         d.wait_state("unexpected", "RUNNING")
+        _wait_exec_sleep(d, "unexpected")
 
     out = run_both(daemon, conf, script)
     assert out["real"].count("WARN exited: unexpected (exit status 3; not expected)") == 2
