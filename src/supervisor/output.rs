@@ -113,7 +113,6 @@ async fn reader_task(
     mut drain_rx: mpsc::UnboundedReceiver<()>,
 ) {
     let mut sink = Sink { serial, channel, log, mode, events: events.clone() };
-    let mut buf = vec![0u8; 64 * 1024];
     // SAFETY: the fd is owned by the wrapper and only closed when it drops.
     let afd = match unsafe { AsyncFd::register_with_interest(Fd(fd), tokio::io::Interest::READABLE) } {
         Ok(a) => a,
@@ -122,39 +121,62 @@ async fn reader_task(
             return;
         }
     };
-    'outer: loop {
+    loop {
         tokio::select! {
             biased;
             _ = drain_rx.recv() => {
                 // The process is gone: everything it wrote is already in the pipe.
-                loop {
-                    match read_fd(afd.get_ref().as_raw_fd(), &mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => sink.take(&buf[..n]),
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(_) => break,
-                    }
-                }
-                break 'outer;
+                read_available(afd.get_ref().as_raw_fd(), &mut sink);
+                break;
             }
             guard = afd.readable() => {
-                let Ok(mut guard) = guard else { break 'outer };
-                loop {
-                    match read_fd(afd.get_ref().as_raw_fd(), &mut buf) {
-                        Ok(0) => break 'outer,
-                        Ok(n) => sink.take(&buf[..n]),
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            guard.clear_ready();
-                            break;
-                        }
-                        Err(_) => break 'outer,
-                    }
+                let Ok(mut guard) = guard else { break };
+                match read_available(afd.get_ref().as_raw_fd(), &mut sink) {
+                    PipeRead::Empty => guard.clear_ready(),
+                    PipeRead::Closed => break,
                 }
             }
         }
     }
     let _ = events.send(PipeEvent::ReaderDone { serial, channel });
+}
+
+/// How far `read_available` got.
+enum PipeRead {
+    /// Nothing more to read for now (EAGAIN).
+    Empty,
+    /// End of file or a read error: the reader is finished.
+    Closed,
+}
+
+/// Bytes read per read(2): the default pipe capacity.
+const READ_CHUNK: usize = 64 * 1024;
+
+thread_local! {
+    /// One read buffer per runtime thread, shared by every reader task that
+    /// runs there: a reader never holds it across an await, so 1000 quiet
+    /// children cost no buffers at all (a buffer per reader was 128 KiB
+    /// per process).
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads until the pipe is empty (EAGAIN) or closed, handing each chunk to `sink`.
+fn read_available(fd: RawFd, sink: &mut Sink) -> PipeRead {
+    READ_BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        if buf.len() < READ_CHUNK {
+            buf.resize(READ_CHUNK, 0);
+        }
+        loop {
+            match read_fd(fd, &mut buf) {
+                Ok(0) => return PipeRead::Closed,
+                Ok(n) => sink.take(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return PipeRead::Empty,
+                Err(_) => return PipeRead::Closed,
+            }
+        }
+    })
 }
 
 struct Sink {
