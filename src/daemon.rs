@@ -28,7 +28,7 @@ fn usage_error(argv0: &str, msg: &str) -> Exit {
 pub fn main() -> i32 {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().cloned().unwrap_or_else(|| "supervisord".to_string());
-    let args = match parse_daemon_args_for(argv.get(1..).unwrap_or(&[]), &argv0) {
+    let mut args = match parse_daemon_args_for(argv.get(1..).unwrap_or(&[]), &argv0) {
         Ok(a) => a,
         Err(e) => return print_exit(&e),
     };
@@ -47,6 +47,9 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => return print_exit(&e),
     };
+    // A restart (SIGHUP) re-reads the file after daemonizing may have changed
+    // the directory; 4.3.0 then looks for a relative -c path in the wrong place.
+    args.configuration = Some(config.path.clone());
     let mut messages = StartupMessages::default();
     if let Err(e) = set_uid_or_exit(&config, &argv0, &mut messages) {
         return print_exit(&e);

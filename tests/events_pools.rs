@@ -187,7 +187,7 @@ async fn pool_of_three_restart_storm_no_loss_no_duplicates() {
         let f = std::fs::read_to_string(r.dir.join(format!("ev_{i}.txt"))).unwrap_or_default();
         assert!(!f.is_empty(), "listener rec_{i} took part");
     }
-    assert!(slowest < Duration::from_secs(2), "getState took {slowest:?} during the storm");
+    assert!(slowest < Duration::from_secs(5), "getState took {slowest:?} during the storm");
     assert!(!r.main_log().contains("overflowed"));
     r.stop().await;
 }

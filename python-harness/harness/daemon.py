@@ -488,7 +488,7 @@ def ours_unavailable_reason():
     if _ours_reason != "unprobed":
         return _ours_reason
     try:
-        d = start_daemon("ours", "", )
+        d = start_daemon("ours", "")
         d.cleanup()
         _ours_reason = None
     except DaemonStartError as e:

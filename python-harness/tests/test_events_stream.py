@@ -198,3 +198,30 @@ events=REMOTE_COMMUNICATION
     assert got == [("0", "type:t\na"), ("0", "type:t\na"), ("0", "type:t\na"), ("1", "type:t\nb")]
     log = d.mainlog()
     assert log.count("WARN rec: event was rejected") == 2
+
+
+ODD_CONF = f"""
+[eventlistener:rec]
+command={evutil.PY} {evutil.script('record.py')} {{tmp}}/events.jsonl
+events=PROCESS_LOG,PROCESS_COMMUNICATION
+buffer_size=100
+
+[program:odd]
+command=/bin/sh -c 'sleep 1; printf "bad byte \\377 here, and a line long enough\\n"; printf "<!--XSUPERVISOR:BEGIN-->err \\303\\251 block<!--XSUPERVISOR:END-->, then a long enough tail\\n" >&2; sleep 1000'
+startsecs=0
+stdout_events_enabled=true
+stderr_capture_maxbytes=100
+"""
+
+
+@pytest.mark.parametrize("kind", ["real", "ours"])
+def test_undecodable_output_and_stderr_capture(daemon, kind):
+    d = daemon(kind, ODD_CONF)
+    path = os.path.join(d.tmp, "events.jsonl")
+    evs = wait_events(path, lambda e: len(e) >= 2)
+    got = sorted(evutil.normalize_events(evs))
+    assert got == [
+        ("PROCESS_COMMUNICATION_STDERR", "processname:odd groupname:odd pid:<PID>\nerr \u00e9 block"),
+        ("PROCESS_LOG_STDOUT", "processname:odd groupname:odd pid:<PID> channel:stdout\n"
+                               "Undecodable: b'bad byte \\xff here, and a line long enough\\n'"),
+    ]

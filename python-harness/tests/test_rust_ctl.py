@@ -64,6 +64,10 @@ startsecs=0
 """
 
 # Which processes run in the state every case starts from.
+# Deadlines for waits on a possibly very loaded machine; waits end as soon
+# as their condition holds.
+DEADLINE = float(os.environ.get("RSUP_WAIT_DEADLINE", "30"))
+
 RUNNING = {"cat", "sleeper", "grp:a", "grp:b", "multi:multi_00", "multi:multi_01", "ticker"}
 AUTH = ("user", "pass")
 
@@ -104,6 +108,15 @@ def reset(d):
         elif name not in RUNNING and running:
             rpc.stopProcess(name)
     d.wait_stable()
+    # grp:a writes its two log lines once at start; a `clear` case empties
+    # them, so restart it to get them back.
+    logs = rpc.readProcessStdoutLog("grp:a", 0, 0), rpc.readProcessStderrLog("grp:a", 0, 0)
+    if logs != ("hello a\n", "oops a\n"):
+        rpc.stopProcess("grp:a")
+        rpc.clearProcessLogs("grp:a")
+        rpc.startProcess("grp:a")
+        d.wait_log("grp:a", "hello a")
+        d.wait_log("grp:a", "oops a", channel="stderr")
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +146,13 @@ def pair(request, real):
     return real, request.getfixturevalue("ours")
 
 
-def norm(text, d, sort=False):
+def norm(text, d, sort=False, histories_differ=False):
     text = normalize(text, d, extra=EXTRA_MASKS)
+    if histories_differ:
+        # A process stopped since start says when; one never started says
+        # "Not started". Two daemons that ran different cases before this
+        # one cannot be brought back to the same of the two.
+        text = re.sub(r"(STOPPED   )Not started$", r"\1<DATE>", text, flags=re.M)
     if NUMBER_LINES:
         text = re.sub(r"(?m)^\d+$", "<N>", text)
     text = text.replace(d.tmp, "<TMP>")
@@ -143,9 +161,10 @@ def norm(text, d, sort=False):
     return text
 
 
-def transcript(d, result, sort=False):
+def transcript(d, result, sort=False, histories_differ=False):
     out, err, code = result
-    return f"--- stdout\n{norm(out, d, sort)}\n--- stderr\n{norm(err, d, sort)}\n--- exit {code}"
+    out, err = norm(out, d, sort, histories_differ), norm(err, d, sort, histories_differ)
+    return f"--- stdout\n{out}\n--- stderr\n{err}\n--- exit {code}"
 
 
 NUMBER_LINES = False
@@ -159,7 +178,7 @@ def compare(pair, *args, stdin=None, sort=False, conf=True, prepare=None):
         words = [a.format(sock=d.sock, http=d.http_url, tmp=d.tmp) for a in args]
         if prepare:
             prepare(d)
-        results.append(transcript(d, run(*words, stdin=stdin, conf=conf), sort))
+        results.append(transcript(d, run(*words, stdin=stdin, conf=conf), sort, exp_d is not act_d))
     assert results[1] == results[0], f"ctl {' '.join(args)}: ours differs from 4.3.0"
     return results[0]
 
@@ -338,7 +357,7 @@ def spawn(args, stdin=subprocess.DEVNULL):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def read_until(proc, needle, timeout=10):
+def read_until(proc, needle, timeout=DEADLINE):
     """Reads proc's stdout until `needle` appears; returns what was read."""
     got = b""
     end = time.monotonic() + timeout
@@ -358,7 +377,7 @@ def read_until(proc, needle, timeout=10):
 def interrupt(proc):
     proc.send_signal(signal.SIGINT)
     try:
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=DEADLINE)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
@@ -421,7 +440,7 @@ def test_fg_process_killed(pair):
         d.rpc.supervisor.stopProcess("cat")
         proc.stdin.write(b"anyone?\n")
         proc.stdin.flush()
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=DEADLINE)
         code = proc.returncode
     finally:
         if proc.poll() is None:
@@ -481,7 +500,7 @@ class Pty:
             os.execve(args[0], args, env or dict(os.environ, TERM="xterm"))
         self.buf = b""
 
-    def expect(self, needle, timeout=10):
+    def expect(self, needle, timeout=DEADLINE):
         if isinstance(needle, str):
             needle = needle.encode()
         end = time.monotonic() + timeout
@@ -512,7 +531,7 @@ class Pty:
     def send(self, text):
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
 
-    def wait(self, timeout=10):
+    def wait(self, timeout=DEADLINE):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -661,11 +680,15 @@ def test_pty_shutdown_asks(shell, rust):
 
 
 def test_starts_fast(pair):
-    d = pair[1]
-    t = time.monotonic()
-    for _ in range(5):
-        d.rust_ctl("pid")
-    assert (time.monotonic() - t) / 5 < 0.5
+    # Best of five, against the stock client on the same machine and moment.
+    def best(run):
+        times = []
+        for _ in range(5):
+            t = time.monotonic()
+            assert run("pid")[2] == 0
+            times.append(time.monotonic() - t)
+        return min(times)
+    assert best(pair[1].rust_ctl) < best(pair[0].ctl)
 
 
 @pytest.mark.parametrize("rust", [False, True])

@@ -26,7 +26,7 @@ use crate::supervisor::subprocess::{Ctx, ProcKey, SpawnEnv, StateChange, Subproc
 use crate::supervisor::waits::Waiter;
 
 /// How long one step may run state machines before answering requests.
-const STEP_BUDGET: Duration = Duration::from_millis(20);
+const STEP_BUDGET: Duration = Duration::from_millis(50);
 
 /// A process group as it runs.
 #[derive(Debug)]
@@ -92,6 +92,8 @@ pub struct Supervisor {
     log_output: bool,
     /// The last step ran out of its time budget; continue right away.
     more_work: bool,
+    /// Where the interrupted transition pass resumes.
+    pass_cursor: usize,
     /// Event pools, serials and ticks (see events_glue).
     pub events: crate::events::EventBus,
     pub(crate) glue: crate::supervisor::events_glue::EventGlue,
@@ -144,6 +146,7 @@ impl Supervisor {
             outcome: None,
             log_output,
             more_work: false,
+            pass_cursor: 0,
         }
     }
 
@@ -454,14 +457,22 @@ impl Supervisor {
             // Spawning is the slow part (a fork each): past a small time
             // budget, leave the rest for the next turn so requests are
             // answered in between (1000 autostart programs at startup).
-            'groups: for gi in self.groups_by_priority() {
-                for p in self.groups[gi].processes.iter_mut() {
-                    if began.elapsed() > STEP_BUDGET {
-                        self.more_work = true;
-                        break 'groups;
-                    }
-                    p.transition(&mut self.ctx);
+            // An interrupted pass resumes where it stopped, so the log
+            // keeps 4.3.0's order (all spawns of a pass, then their successes).
+            let order: Vec<(usize, usize)> = self
+                .groups_by_priority()
+                .into_iter()
+                .flat_map(|gi| (0..self.groups[gi].processes.len()).map(move |pi| (gi, pi)))
+                .collect();
+            let from = self.pass_cursor.min(order.len());
+            self.pass_cursor = 0;
+            for (n, &(gi, pi)) in order.iter().enumerate().skip(from) {
+                if began.elapsed() > STEP_BUDGET {
+                    self.more_work = true;
+                    self.pass_cursor = n;
+                    break;
                 }
+                self.groups[gi].processes[pi].transition(&mut self.ctx);
             }
             self.flush_changes();
             if self.ctx.mood < SupervisorState::Running {
