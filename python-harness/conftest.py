@@ -48,3 +48,34 @@ def daemon():
 def kind(request):
     """Parametrizes a test over both daemons (use with the `daemon` factory)."""
     return request.param
+
+
+# ---- known differences of our daemon ---------------------------------------
+# compat-tests/known-differences.txt lists tests (node id suffixes) that fail
+# because of a known, reported difference of OUR daemon from supervisord 4.3.0:
+#     tests/test_x.py::test_y[ours]   what differs (method, input, ours vs theirs)
+# They run as xfail (non-strict) so main stays green while the fix is pending;
+# the summary shows each with its reason, and an XPASS says the line can go.
+def _known_differences():
+    from harness.paths import REPO
+    path = REPO / "compat-tests" / "known-differences.txt"
+    known = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            test, _, reason = line.partition(" ")
+            known[test] = reason.strip() or "known difference"
+    return known
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("RSUP_STRICT_DIFFS") == "1":
+        return
+    known = _known_differences()
+    for item in items:
+        for test, reason in known.items():
+            if item.nodeid.endswith(test):
+                item.add_marker(pytest.mark.xfail(reason=f"known difference: {reason}",
+                                                  strict=False))

@@ -285,6 +285,9 @@ def dump(options, parser):
                 warnings.append("Group %s has two processes named %s; only the last one is used" % (g.name, p.name))
             names.append(p.name)
 
+    if options.profile_options:
+        warnings.append("--profile_options is accepted for compatibility but profiling is not supported")
+
     logfile = options.logfile
     return {
         "path": os.path.abspath(options.configfile),

@@ -28,7 +28,7 @@ fn usage_error(argv0: &str, msg: &str) -> Exit {
 pub fn main() -> i32 {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().cloned().unwrap_or_else(|| "supervisord".to_string());
-    let args = match parse_daemon_args_for(argv.get(1..).unwrap_or(&[]), &argv0) {
+    let mut args = match parse_daemon_args_for(argv.get(1..).unwrap_or(&[]), &argv0) {
         Ok(a) => a,
         Err(e) => return print_exit(&e),
     };
@@ -47,6 +47,9 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => return print_exit(&e),
     };
+    // A restart (SIGHUP) re-reads the file after daemonizing may have changed
+    // the directory; 4.3.0 then looks for a relative -c path in the wrong place.
+    args.configuration = Some(config.path.clone());
     let mut messages = StartupMessages::default();
     if let Err(e) = set_uid_or_exit(&config, &argv0, &mut messages) {
         return print_exit(&e);
@@ -66,7 +69,10 @@ pub fn main() -> i32 {
         Ok(r) => r,
         Err(e) => {
             let exit = usage_error(&argv0, &format!("could not start the runtime: {e}"));
-            report_ready(&mut ready_pipe, Err(&exit));
+            if ready_pipe.is_some() {
+                report_ready(&mut ready_pipe, Err(&exit));
+                return exit.code;
+            }
             return print_exit(&exit);
         }
     };
@@ -203,7 +209,12 @@ async fn run(
     loop {
         match run_once(&config, &argv0, &mut messages, &mut ready_pipe, first, &mut control_rx).await {
             Err(e) => {
-                report_ready(&mut ready_pipe, Err(&e));
+                // A daemonized child hands the error to its waiting parent,
+                // which prints it; printing here too would show it twice.
+                if ready_pipe.is_some() {
+                    report_ready(&mut ready_pipe, Err(&e));
+                    return e.code;
+                }
                 return print_exit(&e);
             }
             Ok(Outcome::Shutdown) => return 0,
@@ -258,17 +269,10 @@ async fn run_once(
         drop(handle);
         None
     };
-    let mut servers_named: Vec<(&str, bool)> = Vec::new();
-    if let Some(i) = &config.inet_http_server {
-        servers_named.push(("inet_http_server", i.username.is_some()));
-    }
-    if let Some(u) = &config.unix_http_server {
-        servers_named.push(("unix_http_server", u.username.is_some()));
-    }
-    for (section, has_auth) in servers_named {
-        sup.log().info("RPC interface 'supervisor' initialized");
-        if !has_auth {
-            sup.log().critical(&format!("Server '{section}' running without any HTTP authentication checking"));
+    for line in crate::http::startup_log_lines(config) {
+        match line.level {
+            "CRIT" => sup.log().critical(&line.message),
+            _ => sup.log().info(&line.message),
         }
     }
     if first && !config.daemon.nodaemon {

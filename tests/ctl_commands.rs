@@ -11,12 +11,14 @@ use rsupervisor::ctl::server::{CallError, Server, TailEnd};
 use rsupervisor::rpc::value::{structure, Fault, Value};
 
 type Reply = Result<Value, CallError>;
+/// Each call made: method and parameters.
+type CallLog = Arc<Mutex<Vec<(String, Vec<Value>)>>>;
 
 /// Answers calls from a script of (method, reply) and records every call.
 #[derive(Clone, Default)]
 struct Mock {
     script: Arc<Mutex<VecDeque<(String, Reply)>>>,
-    calls: Arc<Mutex<Vec<(String, Vec<Value>)>>>,
+    calls: CallLog,
 }
 
 impl Mock {

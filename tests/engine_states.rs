@@ -164,3 +164,37 @@ async fn priority_orders_start_and_stop() {
     assert_eq!(order("stopped: "), ["c", "b", "a"]);
     assert!(log.contains("WARN received SIGTERM indicating exit request"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killasgroup_sigkills_the_whole_group_after_stopwaitsecs() {
+    let _g = serial();
+    let r = start(
+        "[program:kg]\ncommand=sh -c \"trap '' TERM; sleep 1000 & while true; do sleep 0.1; done\"\nstartsecs=0\nstopwaitsecs=1\nkillasgroup=true\n",
+    );
+    r.wait_state("kg", "RUNNING", 5).await;
+    let pid = r.pid("kg").await;
+    let mut sleeper = None;
+    for _ in 0..100 {
+        // The long sleep is the child whose cmdline says 1000.
+        sleeper = children_of(pid).into_iter().find(|c| {
+            std::fs::read_to_string(format!("/proc/{c}/cmdline")).map(|s| s.contains("1000")).unwrap_or(false)
+        });
+        if sleeper.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sleeper = sleeper.expect("background sleep started");
+    r.call("stopProcess", vec![Value::str("kg")]).await.unwrap();
+    let log = r.mainlog();
+    assert!(log.contains(&format!("DEBG killing kg (pid {pid}) with signal SIGTERM")), "{log}");
+    assert!(log.contains(&format!("DEBG killing kg (pid {pid}) process group with signal SIGKILL")), "{log}");
+    for _ in 0..100 {
+        if !pid_alive(sleeper) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!pid_alive(sleeper), "the group's other process survived SIGKILL");
+    r.shutdown().await;
+}

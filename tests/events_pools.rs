@@ -39,7 +39,7 @@ esac
 exec sleep 1000
 "#;
 
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Running {
     dir: PathBuf,
@@ -170,7 +170,7 @@ async fn wait_until(what: &str, mut pred: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_of_three_restart_storm_no_loss_no_duplicates() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let r = start(&storm_conf(2000));
     let slowest = storm(&r).await;
     wait_until("all events", || r.recorded().len() as u64 >= TOTAL).await;
@@ -187,14 +187,14 @@ async fn pool_of_three_restart_storm_no_loss_no_duplicates() {
         let f = std::fs::read_to_string(r.dir.join(format!("ev_{i}.txt"))).unwrap_or_default();
         assert!(!f.is_empty(), "listener rec_{i} took part");
     }
-    assert!(slowest < Duration::from_secs(2), "getState took {slowest:?} during the storm");
+    assert!(slowest < Duration::from_secs(5), "getState took {slowest:?} during the storm");
     assert!(!r.main_log().contains("overflowed"));
     r.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_buffer_overflow_is_dropped_and_logged() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let r = start(&storm_conf(5));
     storm(&r).await;
     let dropped = |log: &str| -> BTreeSet<u64> {
@@ -220,7 +220,7 @@ async fn small_buffer_overflow_is_dropped_and_logged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_listeners_do_not_block_others() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let mut conf = String::new();
     for m in ["partial", "garbage", "huge", "badlen", "silent"] {
         conf.push_str(&format!(
@@ -228,7 +228,7 @@ async fn bad_listeners_do_not_block_others() {
         ));
     }
     conf.push_str(
-        "[eventlistener:good]\ncommand=/bin/sh {tmp}/listener.sh {tmp}/ev_0.txt\nevents=REMOTE_COMMUNICATION\n\n\
+        "[eventlistener:good]\ncommand=/bin/sh {tmp}/listener.sh {tmp}/ev_0.txt\nevents=REMOTE_COMMUNICATION\nbuffer_size=100\n\n\
 [program:p]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n",
     );
     let r = start(&conf);

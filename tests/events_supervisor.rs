@@ -104,7 +104,7 @@ fn count(evs: &[(String, String)], name: &str) -> usize {
 
 /// The supervisor reaps with waitpid(-1): two in one test process would
 /// reap each other's children, so these tests run one at a time.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn s(v: &str) -> Value {
     Value::String(v.to_string())
@@ -148,7 +148,7 @@ fn expected() -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_stream_matches_4_3_0() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().to_path_buf();
     std::fs::write(dir.join("listener.sh"), LISTENER).unwrap();
@@ -208,7 +208,7 @@ async fn recorded_stream_matches_4_3_0() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tick_5_reaches_a_subscribed_pool() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().to_path_buf();
     std::fs::write(dir.join("listener.sh"), LISTENER).unwrap();

@@ -246,3 +246,17 @@ fn dev_stdout_in_a_child_process() {
     }
     assert_eq!(text.matches("ZQ-line ").count(), 100);
 }
+
+/// Logs under /dev/shm (a tmpfs) are ordinary files: created, rotated.
+#[test]
+fn dev_shm_files_are_regular_logs() {
+    if !std::path::Path::new("/dev/shm").is_dir() {
+        return;
+    }
+    let dir = tempfile::tempdir_in("/dev/shm").unwrap();
+    let path = dir.path().join("x.log");
+    let mut f = rsupervisor::logs::rotating::RotatingFile::open(&path, 10, 1).unwrap();
+    assert!(!f.is_special());
+    f.write_all(b"0123456789ab").unwrap();
+    assert!(dir.path().join("x.log.1").exists(), "rotated like any file");
+}

@@ -43,7 +43,8 @@ def wait_running(ctx, d, n, deadline_s):
     daemon); falls back to polling getAllProcessInfo if the log stays silent."""
     tail = LogTail(d.mainlog, RUNNING_LINE)
     end = d.t_start + deadline_s
-    next_rpc = time.monotonic() + 1.0
+    # only a daemon that logs no RUNNING lines at all gets polled (polling loads it)
+    next_rpc = time.monotonic() + 5.0
     while time.monotonic() < end:
         if tail.poll() >= n:
             return time.monotonic() - d.t_start, "log"
@@ -99,14 +100,34 @@ def footprint_one(ctx, impl, rep):
 # ------------------------------------------------------- many (N sleepers)
 
 
-def timed_calls(sock, method, count, *params):
-    conn = rpc.RawConnection(sock, timeout=120.0)
-    req = rpc.build_request(method, *params)
-    try:
-        conn.request(req)  # warm the connection; not counted
-        return [conn.timed(req)[0] for _ in range(count)]
-    finally:
-        conn.close()
+def rpcload(ctx, sock, method, clients, count=0, seconds=0.0, deadline_s=600.0):
+    """Runs the C load client (native/rpcload.c): prebuilt request bytes, whole
+    responses read without XML parsing, latencies timed in C.
+
+    Returns {"calls", "errors", "elapsed_s", "p50_s", "p99_s", "max_s", "first_error"}."""
+    req_path = os.path.join(ctx.tmp_root, f"req-{method}.bin")
+    if not os.path.exists(req_path):
+        with open(req_path, "wb") as f:
+            f.write(rpc.build_request(method))
+    r = subprocess.run([ctx.native["rpcload"], sock, req_path, str(clients), str(count), str(seconds)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=deadline_s, text=True)
+    words = r.stdout.split()
+    if r.returncode != 0 or len(words) < 14 or words[0] != "calls":
+        raise RuntimeError(f"rpcload failed: {r.stdout[-300:]!r}")
+    out = {"calls": int(words[1]), "errors": int(words[3]), "elapsed_s": float(words[5]),
+           "p50_s": float(words[7]) / 1e6, "p99_s": float(words[9]) / 1e6,
+           "max_s": float(words[11]) / 1e6, "first_error": " ".join(words[13:])}
+    return out
+
+
+def timed_calls(ctx, sock, method, count):
+    """(p50, p99) seconds of `count` sequential calls on one keep-alive connection."""
+    rpcload(ctx, sock, method, 1, 3)  # warm up; not counted
+    r = rpcload(ctx, sock, method, 1, count)
+    if r["errors"] or r["calls"] < count:
+        raise RuntimeError(f"{r['calls']} of {count} {method} calls succeeded: {r['first_error']}")
+    return r["p50_s"], r["p99_s"]
 
 
 def ctl_status(argv, count, deadline_s=120.0):
@@ -119,68 +140,6 @@ def ctl_status(argv, count, deadline_s=120.0):
         if r.returncode != 0:
             raise RuntimeError(f"status exited {r.returncode}: {r.stdout[-200:]!r}")
     return statistics.median(times)
-
-
-def concurrency(sock, clients, seconds):
-    """`clients` connections calling getAllProcessInfo back to back for `seconds`.
-
-    Returns (completed calls per second, p99 seconds, errors). Calls still in
-    flight at the end of the window are not counted."""
-    req = rpc.build_request("supervisor.getAllProcessInfo")
-    conns = [rpc.RawConnection(sock, timeout=seconds + 120.0) for _ in range(clients)]
-    for c in conns:
-        c._connect()
-    lat = [[] for _ in range(clients)]
-    errors = []
-    window = {}
-
-    def set_window():
-        window["start"] = time.perf_counter()
-        window["end"] = window["start"] + seconds
-
-    barrier = threading.Barrier(clients, action=set_window)
-
-    def worker(i):
-        c = conns[i]
-        try:
-            barrier.wait(timeout=60)
-        except threading.BrokenBarrierError:
-            return
-        end = window["end"]
-        while time.perf_counter() < end:
-            t = time.perf_counter()
-            try:
-                c.request(req)
-            except Exception as e:  # noqa: BLE001 - recorded and reported
-                if time.perf_counter() < end:
-                    errors.append(f"{type(e).__name__}: {e}")
-                return
-            t2 = time.perf_counter()
-            if t2 > end:
-                return
-            lat[i].append(t2 - t)
-
-    old = threading.stack_size(256 * 1024)
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
-    threading.stack_size(old)
-    for t in threads:
-        t.start()
-    give_up = time.monotonic() + seconds + 90.0
-    for t in threads:
-        t.join(timeout=max(0.0, give_up - time.monotonic()))
-        if t.is_alive():
-            break
-    # a slow server still owes responses past the window: cut them off
-    for c in conns:
-        c.shutdown()
-    for t in threads:
-        t.join(timeout=10)
-    for c in conns:
-        c.close()
-    done = [x for per in lat for x in per]
-    if not done:
-        return 0.0, None, errors
-    return len(done) / seconds, percentile(done, 99), errors
 
 
 def many(ctx, impl, rep):
@@ -223,10 +182,10 @@ def many(ctx, impl, rep):
         out["idle_wakeups_per_s"] = ((v1[0] - v0[0]) + (v1[1] - v0[1])) / win
 
         def latencies():
-            g = timed_calls(d.sock, "supervisor.getAllProcessInfo", a.rpc_calls)
-            out["gapi_p50_ms"], out["gapi_p99_ms"] = percentile(g, 50) * 1e3, percentile(g, 99) * 1e3
-            s = timed_calls(d.sock, "supervisor.getState", a.rpc_calls)
-            out["getstate_p50_ms"], out["getstate_p99_ms"] = percentile(s, 50) * 1e3, percentile(s, 99) * 1e3
+            p50, p99 = timed_calls(ctx, d.sock, "supervisor.getAllProcessInfo", a.rpc_calls)
+            out["gapi_p50_ms"], out["gapi_p99_ms"] = p50 * 1e3, p99 * 1e3
+            p50, p99 = timed_calls(ctx, d.sock, "supervisor.getState", a.rpc_calls)
+            out["getstate_p50_ms"], out["getstate_p99_ms"] = p50 * 1e3, p99 * 1e3
         step("rpc", latencies)
 
         def ctl():
@@ -253,12 +212,14 @@ def many(ctx, impl, rep):
         step("stop_start", stop_start)
 
         def conc():
-            calls, p99, errs = concurrency(d.sock, a.clients, a.conc_seconds)
-            out["conc_calls_per_s"] = calls
-            if p99 is not None:
-                out["conc_p99_ms"] = p99 * 1e3
-            if errs:
-                errors["conc"] = f"{len(errs)} client errors, first: {errs[0]}"[:300]
+            # calls still running when the window closes finish (uncounted) before rpcload exits
+            r = rpcload(ctx, d.sock, "supervisor.getAllProcessInfo", a.clients, 0, a.conc_seconds,
+                        deadline_s=a.conc_seconds + 600)
+            out["conc_calls_per_s"] = r["calls"] / a.conc_seconds
+            if r["calls"]:
+                out["conc_p99_ms"] = r["p99_s"] * 1e3
+            if r["errors"]:
+                errors["conc"] = f"{r['errors']} client errors, first: {r['first_error']}"[:300]
         step("conc", conc)
         d.check_alive()
         out["rss_after_rpc_kib"] = procs.memory_kib(d.pid)["rss"]

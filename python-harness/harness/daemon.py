@@ -18,8 +18,11 @@ from pathlib import Path
 
 from . import paths
 
-START_DEADLINE = float(os.environ.get("RSUP_START_DEADLINE", "15"))
+START_DEADLINE = float(os.environ.get("RSUP_START_DEADLINE", "30"))
 CMD_TIMEOUT = 60
+# deadlines for polling waits: generous because the machine may be heavily loaded;
+# a wait returns as soon as its condition holds
+WAIT_DEADLINE = float(os.environ.get("RSUP_WAIT_DEADLINE", "30"))
 
 
 class DaemonStartError(RuntimeError):
@@ -246,7 +249,7 @@ class Daemon:
     def rpc(self):
         return self.proxy()
 
-    def raw_http(self, method, path, body=None, headers=None, via=None, timeout=10):
+    def raw_http(self, method, path, body=None, headers=None, via=None, timeout=30):
         """One raw HTTP request; returns (status, headers dict, body bytes)."""
         from supervisor.xmlrpc import UnixStreamHTTPConnection
         via = via or ("unix" if self.unix else "http")
@@ -278,7 +281,7 @@ class Daemon:
         """Run our supervisorctl binary; returns (stdout, stderr, exit code)."""
         return self._run([str(paths.rust_ctl_path())], args, stdin, timeout, conf, env)
 
-    def ctl_stream(self, *args, until, timeout=10, rust=None, pty=False, keys=(),
+    def ctl_stream(self, *args, until, timeout=WAIT_DEADLINE, rust=None, pty=False, keys=(),
                    stop=None, after_stop=()):
         """Run supervisorctl (e.g. `tail -f`, `maintail -f`, `fg`) until its output
         satisfies until(output_so_far), then stop it and return (output, exit
@@ -329,7 +332,7 @@ class Daemon:
             else:
                 proc.send_signal(signal.SIGINT)
             pending = list(after_stop)
-            end2 = time.monotonic() + 5
+            end2 = time.monotonic() + 15
             while time.monotonic() < end2 and proc.poll() is None:
                 text = out.decode(errors="replace")
                 while pending and pending[0][0](text):
@@ -381,7 +384,7 @@ class Daemon:
         except OSError:
             return ""
 
-    def wait_for(self, predicate, timeout=10, interval=0.05, what="condition"):
+    def wait_for(self, predicate, timeout=WAIT_DEADLINE, interval=0.05, what="condition"):
         """Poll predicate() until truthy; returns its value or raises AssertionError."""
         end = time.monotonic() + timeout
         while True:
@@ -392,7 +395,7 @@ class Daemon:
                 raise AssertionError(f"[{self.kind}] timed out after {timeout}s waiting for {what}")
             time.sleep(interval)
 
-    def wait_state(self, name, statename, timeout=10):
+    def wait_state(self, name, statename, timeout=WAIT_DEADLINE):
         """Poll getProcessInfo(name) until its statename is `statename`."""
         def check():
             try:
@@ -401,7 +404,7 @@ class Daemon:
                 return False
         return self.wait_for(check, timeout, what=f"{name} to be {statename}")
 
-    def wait_stable(self, timeout=10):
+    def wait_stable(self, timeout=WAIT_DEADLINE):
         """Poll until no process is STARTING, BACKOFF or STOPPING."""
         transient = {"STARTING", "BACKOFF", "STOPPING"}
 
@@ -413,7 +416,7 @@ class Daemon:
             return all(i["statename"] not in transient for i in infos) or False
         return self.wait_for(check, timeout, what="all processes to settle")
 
-    def wait_log(self, name, text, channel="stdout", timeout=10):
+    def wait_log(self, name, text, channel="stdout", timeout=WAIT_DEADLINE):
         """Poll the process's log (via XML-RPC) until it contains `text`."""
         method = "readProcessStdoutLog" if channel == "stdout" else "readProcessStderrLog"
 
@@ -424,7 +427,7 @@ class Daemon:
                 return False
         return self.wait_for(check, timeout, what=f"{text!r} in {name} {channel} log")
 
-    def wait_mainlog(self, text, timeout=10):
+    def wait_mainlog(self, text, timeout=WAIT_DEADLINE):
         """Poll the main log file until it contains `text`."""
         return self.wait_for(lambda: text in self.mainlog(), timeout,
                              what=f"{text!r} in the main log")
@@ -485,7 +488,7 @@ def ours_unavailable_reason():
     if _ours_reason != "unprobed":
         return _ours_reason
     try:
-        d = start_daemon("ours", "", )
+        d = start_daemon("ours", "")
         d.cleanup()
         _ours_reason = None
     except DaemonStartError as e:

@@ -42,10 +42,15 @@ def mask_value(v):
     return v
 
 
+def canonical(v):
+    """A text form independent of dict insertion order (for sorting results)."""
+    return pprint.pformat(v, width=10 ** 6, sort_dicts=True)
+
+
 def fmt_result(v, sort=False):
     v = mask_value(v)
     if sort and isinstance(v, list):
-        v = sorted(v, key=repr)
+        v = sorted(v, key=canonical)
     return pprint.pformat(v, width=100, sort_dicts=True)
 
 
@@ -103,7 +108,7 @@ class Transcript:
             out = re.sub(r"(?m)^[1-9][0-9]*$",
                          lambda m: m.group(0) if m.group(0) == str(self.d.pid) else "<N>", out)
         if sort_lines:
-            out = "\n".join(sorted(out.splitlines())) + ("\n" if out else "")
+            out = "\n".join(sorted(out.splitlines())) + ("\n" if out else "")  # noqa
             err = "\n".join(sorted(err.splitlines())) + ("\n" if err else "")
         head = "$ supervisorctl " + " ".join(str(a) for a in args)
         if stdin is not None:

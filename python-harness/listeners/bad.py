@@ -8,6 +8,7 @@ Usage: bad.py MODE
   silent   -- never writes anything
   garbage  -- writes garbage instead of READY
   badlen   -- READY, then answers with 'RESULT two' (bad result line)
+  flood    -- writes 64 MB of garbage to stdout as fast as it can
 Each then sleeps, reading (and discarding) whatever it is sent.
 """
 import sys
@@ -25,6 +26,10 @@ def main():
         out('REA')
     elif mode == 'garbage':
         out('this is not the protocol\n')
+    elif mode == 'flood':
+        chunk = 'x' * 65536
+        for _ in range(1024):
+            out(chunk)
     elif mode in ('huge', 'badlen'):
         out('READY\n')
         sys.stdin.readline()

@@ -2,11 +2,13 @@
 """Recording eventlistener: appends every event it receives to a file, one
 JSON object per line ({"headers": {...}, "payload": "..."}), then answers OK.
 
-Usage: record.py OUTFILE [--fail-first N]
+Usage: record.py OUTFILE [--fail-first N] [--env ENVFILE]
+--env writes the SUPERVISOR_* environment variables it got as JSON first.
 Uses supervisor.childutils exactly as third-party listeners do, so it checks
 the protocol as real listeners see it.
 """
 import json
+import os
 import sys
 
 from supervisor import childutils
@@ -17,6 +19,10 @@ def main():
     fail_first = 0
     if '--fail-first' in sys.argv:
         fail_first = int(sys.argv[sys.argv.index('--fail-first') + 1])
+    if '--env' in sys.argv:
+        env = {k: v for k, v in os.environ.items() if k.startswith('SUPERVISOR_')}
+        with open(sys.argv[sys.argv.index('--env') + 1], 'w') as f:
+            json.dump(env, f)
     seen = 0
     while True:
         headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)

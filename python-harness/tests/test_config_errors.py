@@ -186,3 +186,16 @@ def test_supervisor_test_suite_config(name, tmp_path):
     work = tmp_path / "cwd"
     work.mkdir()
     compare(["-c", path], tmp_path, str(work))
+
+
+def test_bare_program_name_found_on_path(tmp_path):
+    """Run as plain `supervisord` from $PATH, 4.3.0 names (and searches
+    next to) the full path it was found at; so do we."""
+    for bad in (["-x"], ["-n"]):
+        got = []
+        for exe in (cs.real_supervisord(), cs.our_supervisord()):
+            env = cs.clean_env({"PATH": os.path.dirname(exe) + ":" + os.environ.get("PATH", "/usr/bin:/bin")})
+            r = cs.run(["supervisord"] + bad, str(tmp_path), env)
+            got.append((r.code, cs.normalize_message(r.err, replacements(tmp_path))))
+        assert got[0] == got[1]
+        assert "<ARGV0>" in got[1][1]

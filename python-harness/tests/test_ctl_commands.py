@@ -11,7 +11,7 @@ command=sleep 1000
 startsecs=0
 
 [program:b]
-command=sh -c 'echo out-b; echo err-b >&2; exit 3'
+command=sh -c 'echo out-b; echo err-b >&2; sleep 0.5; exit 3'
 startsecs=0
 autorestart=false
 
@@ -107,7 +107,7 @@ command={CATCHER}
 startsecs=0
 
 [program:b]
-command=sh -c 'exit 3'
+command=sh -c 'sleep 0.5; exit 3'
 startsecs=0
 autorestart=false
 
@@ -176,9 +176,9 @@ autostart=false
 startretries=0
 
 [program:quick]
-command=sh -c 'exit 1'
+command=sh -c 'sleep 0.3; exit 1'
 autostart=false
-startsecs=1
+startsecs=10
 startretries=0
 autorestart=false
 

@@ -149,3 +149,79 @@ def test_backoff_and_fatal_stream(daemon, kind):
     evs = wait_events(path, has("PROCESS_STATE_FATAL"), what="FATAL")
     evutil.check_envelopes(evs, "supervisor")
     assert evutil.normalize_events(evs) == FAIL_EXPECTED
+
+
+HUP_CONF = f"""
+[eventlistener:rec]
+command={evutil.PY} {evutil.script('record.py')} {{tmp}}/events.jsonl
+events=PROCESS_STATE,SUPERVISOR_STATE_CHANGE
+"""
+
+
+@pytest.mark.parametrize("kind", ["real", "ours"])
+def test_restart_keeps_global_serial_and_resets_pool_serial(daemon, kind):
+    """After SIGHUP the global serial goes on (4.3.0 keeps it process-wide)
+    while pools start over; the listener, the only and last group stopped,
+    does not get SUPERVISOR_STATE_CHANGE_STOPPING or its own stop events
+    (they still use serials 3-5)."""
+    import signal
+    d = daemon(kind, HUP_CONF)
+    path = os.path.join(d.tmp, "events.jsonl")
+    wait_events(path, count("PROCESS_STATE_RUNNING", 1))
+    os.kill(d.pid, signal.SIGHUP)
+    evs = wait_events(path, count("PROCESS_STATE_RUNNING", 2), timeout=30)
+    got = [(e["headers"]["serial"], e["headers"]["poolserial"], e["headers"]["eventname"]) for e in evs]
+    assert got == [
+        ("0", "0", "SUPERVISOR_STATE_CHANGE_RUNNING"),
+        ("1", "1", "PROCESS_STATE_STARTING"),
+        ("2", "2", "PROCESS_STATE_RUNNING"),
+        ("6", "0", "SUPERVISOR_STATE_CHANGE_RUNNING"),
+        ("7", "1", "PROCESS_STATE_STARTING"),
+        ("8", "2", "PROCESS_STATE_RUNNING"),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["real", "ours"])
+def test_fail_result_redelivers_same_event(daemon, kind):
+    conf = f"""
+[eventlistener:rec]
+command={evutil.PY} {evutil.script('record.py')} {{tmp}}/events.jsonl --fail-first 2
+events=REMOTE_COMMUNICATION
+"""
+    d = daemon(kind, conf)
+    rpc = d.rpc.supervisor
+    evutil.rpc_wait(lambda: rpc.getProcessInfo("rec")["statename"] == "RUNNING", timeout=30)
+    rpc.sendRemoteCommEvent("t", "a")
+    rpc.sendRemoteCommEvent("t", "b")
+    evs = wait_events(os.path.join(d.tmp, "events.jsonl"), count("REMOTE_COMMUNICATION", 4))
+    got = [(e["headers"]["serial"], e["payload"]) for e in evs]
+    assert got == [("0", "type:t\na"), ("0", "type:t\na"), ("0", "type:t\na"), ("1", "type:t\nb")]
+    log = d.mainlog()
+    assert log.count("WARN rec: event was rejected") == 2
+
+
+ODD_CONF = f"""
+[eventlistener:rec]
+command={evutil.PY} {evutil.script('record.py')} {{tmp}}/events.jsonl
+events=PROCESS_LOG,PROCESS_COMMUNICATION
+buffer_size=100
+
+[program:odd]
+command=/bin/sh -c 'sleep 1; printf "bad byte \\377 here, and a line long enough\\n"; printf "<!--XSUPERVISOR:BEGIN-->err \\303\\251 block<!--XSUPERVISOR:END-->, then a long enough tail\\n" >&2; sleep 1000'
+startsecs=0
+stdout_events_enabled=true
+stderr_capture_maxbytes=100
+"""
+
+
+@pytest.mark.parametrize("kind", ["real", "ours"])
+def test_undecodable_output_and_stderr_capture(daemon, kind):
+    d = daemon(kind, ODD_CONF)
+    path = os.path.join(d.tmp, "events.jsonl")
+    evs = wait_events(path, lambda e: len(e) >= 2)
+    got = sorted(evutil.normalize_events(evs))
+    assert got == [
+        ("PROCESS_COMMUNICATION_STDERR", "processname:odd groupname:odd pid:<PID>\nerr \u00e9 block"),
+        ("PROCESS_LOG_STDOUT", "processname:odd groupname:odd pid:<PID> channel:stdout\n"
+                               "Undecodable: b'bad byte \\xff here, and a line long enough\\n'"),
+    ]

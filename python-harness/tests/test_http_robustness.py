@@ -152,11 +152,25 @@ def test_huge_body(daemon, kind):
     filler = b"<!--" + b"x" * size + b"-->"
     body = b"<?xml version='1.0'?>" + filler + b"<methodCall><methodName>supervisor.getState" \
         b"</methodName><params></params></methodCall>"
+    raw = request_bytes(d, body)
     t0 = time.monotonic()
+    # send from a thread and read at the same time: a server may answer (413)
+    # before the body is all sent, and that answer must still be readable
+    s = connect(d, "http", 60)
+
+    def send_all():
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass
+    th = threading.Thread(target=send_all)
+    th.start()
     try:
-        status, _ = roundtrip(d, request_bytes(d, body), timeout=60)
+        status, _ = read_response(s)
     except (ConnectionError, socket.timeout):
         status = None
+    th.join(60)
+    s.close()
     elapsed = time.monotonic() - t0
     if kind == "ours":
         # ours may refuse (413/400) or parse it, but must answer, and promptly
@@ -275,9 +289,15 @@ def test_non_string_process_name(daemon, kind):
                            ("system.multicall", (["not a struct"],)),
                            ("system.multicall", ("x",)),
                            ("system.methodHelp", (1,))]:
-        with pytest.raises(xmlrpc.client.Fault) as e:
-            d.rpc._ServerProxy__request(method, params)
-        assert e.value.faultCode in (2, 3, 10, 11), (method, params, e.value)
+        try:
+            answer = d.rpc._ServerProxy__request(method, params)
+        except xmlrpc.client.Fault as e:
+            assert e.faultCode in (2, 3, 4, 10, 11), (method, params, e)
+        else:
+            # a multicall may report the bad call inside its result array instead
+            per_call = (method == "system.multicall" and isinstance(answer, list)
+                        and all(isinstance(r, dict) and r.get("faultCode") == 2 for r in answer))
+            assert per_call, f"ours answered {method}{params!r} with {answer!r:.200}, not a fault"
     assert_unaffected(d, pids)
 
 

@@ -244,3 +244,60 @@ def test_thousand_processes_running_while_get_state_answers(daemon):
         assert time.monotonic() < end, "not all 1000 RUNNING"
         time.sleep(0.2)
     assert worst < 2.0, worst
+
+
+def test_spawnerr_for_a_missing_command(daemon):
+    conf = "[program:nope]\ncommand=/no/such/cmd\nstartretries=1\n"
+
+    def script(d):
+        d.wait_state("nope", "FATAL", timeout=15)
+        info = d.rpc.supervisor.getProcessInfo("nope")
+        assert info["spawnerr"] == "can't find command '/no/such/cmd'"
+
+    out = run_both(daemon, conf, script)
+    assert out["real"].count("INFO spawnerr: can't find command '/no/such/cmd'") == 2
+
+
+def test_program_runs_as_its_user(daemon):
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    conf = ("[program:who]\ncommand=sh -c 'id -u; exec sleep 1000'\nuser=nobody\n"
+            "startsecs=0\n")
+
+    def script(d):
+        d.wait_state("who", "RUNNING")
+        d.wait_log("who", f"{nobody}\n")
+        pid = d.rpc.supervisor.getProcessInfo("who")["pid"]
+        with open(f"/proc/{pid}/status") as f:
+            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        assert uids == [str(nobody)] * 4
+
+    run_both(daemon, conf, script)
+
+
+def test_daemon_drops_privileges_to_user(daemon):
+    if os.getuid() != 0:
+        import pytest
+        pytest.skip("needs root to switch user")
+    import pwd
+    from harness import Daemon
+    out = {}
+    for kind in ("ours", "real"):
+        daemon("ours", "")  # skips while ours cannot start
+        d = Daemon(kind, "[program:a]\ncommand=sleep 1000\nstartsecs=0\n",
+                   supervisord_extra="user=nobody")
+        try:
+            os.chmod(d.tmp, 0o777)
+            os.chmod(d.childlogdir, 0o777)
+            d.start()
+            d.wait_state("a", "RUNNING")
+            with open(f"/proc/{d.pid}/status") as f:
+                uid = [l for l in f if l.startswith("Uid:")][0].split()[1]
+            assert int(uid) == pwd.getpwnam("nobody").pw_uid
+            d.stop()
+            out[kind] = lines(d)
+        finally:
+            d.cleanup()
+    assert out["ours"] == out["real"], "\n".join(
+        ["--- real"] + out["real"] + ["--- ours"] + out["ours"])
+    assert any(l.startswith("INFO Set uid to user ") for l in out["real"])

@@ -4,6 +4,7 @@ the real supervisord 4.3.0 and ours must give identical transcripts."""
 import xmlrpc.client
 
 from harness import scenario
+from harness.transcript import canonical
 
 CONF = """
 [program:a]
@@ -11,7 +12,7 @@ command=sleep 1000
 startsecs=0
 
 [program:b]
-command=sh -c 'echo out-b; echo err-b >&2; exit 3'
+command=sh -c 'echo out-b; echo err-b >&2; sleep 0.5; exit 3'
 startsecs=0
 autorestart=false
 
@@ -34,9 +35,9 @@ autostart=false
 startretries=0
 
 [program:quick]
-command=sh -c 'exit 1'
+command=sh -c 'sleep 0.3; exit 1'
 autostart=false
-startsecs=1
+startsecs=10
 startretries=0
 autorestart=false
 
@@ -167,7 +168,10 @@ def test_group_and_all(d, t):
     t.rpc("supervisor.stopAllProcesses", sort=True)
     t.rpc("supervisor.startAllProcesses", sort=True)
     d.wait_stable()
+    d.wait_state("b", "EXITED")  # b runs for half a second
     t.rpc("supervisor.startAllProcesses", sort=True)
+    d.wait_stable()
+    d.wait_state("b", "EXITED")
     t.rpc("supervisor.stopAllProcesses", False, sort=True)
     d.wait_stable()
     t.rpc("supervisor.startAllProcesses", 0, sort=True)
@@ -185,7 +189,7 @@ command={CATCHER}
 startsecs=0
 
 [program:b]
-command=sh -c 'exit 3'
+command=sh -c 'sleep 0.5; exit 3'
 startsecs=0
 autorestart=false
 
@@ -372,7 +376,8 @@ def test_multicall(d, t):
     # group results in any order
     def group_result(r):
         return isinstance(r, list) and r and isinstance(r[0], dict) and "status" in r[0]
-    t.value("MultiCall results", [sorted(r, key=repr) if group_result(r) else r for r in out])
+    t.value("MultiCall results", [sorted(r, key=canonical) if group_result(r) else r
+                                  for r in out])
 
 
 NEW_CONF = CONF.replace("[program:c]\ncommand=sleep 1000", "[program:c]\ncommand=sleep 999") + """

@@ -35,7 +35,31 @@ pub struct Exit {
 
 /// supervisord's usage error: `Error: <msg>` and the help hint, exit 2.
 pub fn usage(msg: &str, argv0: &str) -> Exit {
-    Exit { message: format!("Error: {}\nFor help, use {} -h\n", msg, argv0), code: 2 }
+    Exit { message: format!("Error: {}\nFor help, use {} -h\n", msg, program_path(argv0)), code: 2 }
+}
+
+/// The program's path as 4.3.0 sees it. supervisord is a Python script, so
+/// its `sys.argv[0]` is the path the kernel ran: a bare name found on $PATH
+/// becomes `<dir>/<name>`. Messages and the config search use that path.
+pub fn program_path(argv0: &str) -> String {
+    program_path_with(argv0, std::env::var("PATH").ok().as_deref())
+}
+
+fn program_path_with(argv0: &str, path_var: Option<&str>) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    if argv0.is_empty() || argv0.contains('/') {
+        return argv0.to_string();
+    }
+    for dir in path_var.unwrap_or("").split(':') {
+        let candidate = if dir.is_empty() { argv0.to_string() } else { format!("{}/{}", dir.trim_end_matches('/'), argv0) };
+        let executable = std::fs::metadata(&candidate)
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false);
+        if executable {
+            return candidate;
+        }
+    }
+    argv0.to_string()
 }
 
 /// One command-line option: short letter, long name, takes a value.
@@ -224,6 +248,7 @@ pub fn parse_daemon_args_for(args: &[String], argv0: &str) -> Result<DaemonArgs,
 
 /// The text `-h` prints.
 pub fn help_text(argv0: &str) -> String {
+    let argv0 = program_path(argv0);
     format!(
         "supervisord -- start and watch a set of programs (rsupervisor, compatible with supervisor {VERSION}).
 
@@ -398,7 +423,9 @@ pub fn run_check_config(args: &DaemonArgs, argv0: &str) -> i32 {
     match load_for_daemon(args, argv0) {
         Ok(config) => match serde_json::to_string_pretty(&config) {
             Ok(json) => {
-                println!("{}", json);
+                use std::io::Write;
+                // A closed stdout (e.g. piped into `head`) is not an error here.
+                let _ = writeln!(std::io::stdout(), "{}", json);
                 0
             }
             Err(e) => {
@@ -471,6 +498,19 @@ mod tests {
         assert!(p(&["--nodaemon=1"]).unwrap_err().contains("option --nodaemon must not have an argument"));
         assert!(p(&["foo"]).unwrap_err().contains("positional arguments are not supported: ['foo']"));
         assert!(p(&["-n", "-n"]).unwrap_err().contains("conflicting command line option '-n'"));
+    }
+
+    #[test]
+    fn bare_program_names_resolve_through_path() {
+        let d = tempfile::tempdir().unwrap();
+        let exe = d.path().join("supervisord");
+        std::fs::write(&exe, "").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path_var = format!("/nonexistent:{}", d.path().display());
+        assert_eq!(program_path_with("supervisord", Some(&path_var)), exe.display().to_string());
+        assert_eq!(program_path_with("./supervisord", Some(&path_var)), "./supervisord");
+        assert_eq!(program_path_with("nosuchprog", Some(&path_var)), "nosuchprog");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct Ini {
     pub defaults: Section,
     /// Sections in first-seen order.
     pub sections: Vec<(String, Section)>,
+    /// Position of each section in `sections`.
+    section_index: std::collections::HashMap<String, usize>,
     /// Which file each section was first read from (only for files read
     /// with `read_included`, as supervisor records it).
     pub section_to_file: Vec<(String, String)>,
@@ -116,7 +118,14 @@ fn option_line(value: &str) -> Option<(String, String)> {
 
 impl Ini {
     pub fn has_section(&self, name: &str) -> bool {
-        self.sections.iter().any(|(n, _)| n == name)
+        self.section_index.contains_key(name)
+    }
+
+    fn add_section(&mut self, name: &str) {
+        if !self.has_section(name) {
+            self.section_index.insert(name.to_string(), self.sections.len());
+            self.sections.push((name.to_string(), Section::default()));
+        }
     }
 
     pub fn section_names(&self) -> Vec<String> {
@@ -124,11 +133,11 @@ impl Ini {
     }
 
     fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|(n, _)| n == name).map(|(_, s)| s)
+        self.section_index.get(name).map(|&i| &self.sections[i].1)
     }
 
     fn section_mut(&mut self, name: &str) -> Option<&mut Section> {
-        self.sections.iter_mut().find(|(n, _)| n == name).map(|(_, s)| s)
+        self.section_index.get(name).map(|&i| &mut self.sections[i].1)
     }
 
     /// `parser.get(section, option)`: the section's value, else `[DEFAULT]`'s.
@@ -193,14 +202,17 @@ impl Ini {
         let mut errors: Vec<(usize, String)> = Vec::new();
         // Values being read in this file, by (section, key).
         let mut pending: Vec<((String, String), Value)> = Vec::new();
+        let mut pending_index: std::collections::HashMap<(String, String), usize> = Default::default();
         const DEFAULT_KEY: &str = "\0DEFAULT";
 
         fn pending_get<'a>(
-            pending: &'a mut Vec<((String, String), Value)>,
+            pending: &'a mut [((String, String), Value)],
+            index: &std::collections::HashMap<(String, String), usize>,
             sect: &str,
             key: &str,
         ) -> Option<&'a mut Value> {
-            pending.iter_mut().find(|((s, k), _)| s == sect && k == key).map(|(_, v)| v)
+            let i = *index.get(&(sect.to_string(), key.to_string()))?;
+            pending.get_mut(i).map(|(_, v)| v)
         }
 
         for (idx, line) in split_lines(text).iter().enumerate() {
@@ -219,7 +231,7 @@ impl Ini {
                 // A blank line (without a comment) inside a value is kept.
                 if comment_start.is_none() {
                     if let (Some(sect), Some(opt)) = (&cur, &optname) {
-                        if let Some(Value::Lines(lines)) = pending_get(&mut pending, sect, opt) {
+                        if let Some(Value::Lines(lines)) = pending_get(&mut pending, &pending_index, sect, opt) {
                             lines.push(String::new());
                         }
                     }
@@ -229,7 +241,7 @@ impl Ini {
             let cur_indent = nonspace_start(line);
             if cur.is_some() && optname.is_some() && cur_indent > indent_level {
                 let (sect, opt) = (cur.clone().unwrap_or_default(), optname.clone().unwrap_or_default());
-                if let Some(Value::Lines(lines)) = pending_get(&mut pending, &sect, &opt) {
+                if let Some(Value::Lines(lines)) = pending_get(&mut pending, &pending_index, &sect, &opt) {
                     lines.push(value);
                 }
                 continue;
@@ -239,9 +251,7 @@ impl Ini {
                 if header == "DEFAULT" && !self.has_section("DEFAULT") {
                     cur = Some(DEFAULT_KEY.to_string());
                 } else {
-                    if !self.has_section(&header) {
-                        self.sections.push((header.clone(), Section::default()));
-                    }
+                    self.add_section(&header);
                     cur = Some(header);
                 }
                 optname = None;
@@ -261,9 +271,10 @@ impl Ini {
                         errors.push((lineno, py_repr(line)));
                     }
                     let key = name.to_lowercase();
-                    if let Some(v) = pending_get(&mut pending, &sect, &key) {
+                    if let Some(v) = pending_get(&mut pending, &pending_index, &sect, &key) {
                         *v = Value::Lines(vec![val]);
                     } else {
+                        pending_index.insert((sect.clone(), key.clone()), pending.len());
                         pending.push(((sect.clone(), key.clone()), Value::Lines(vec![val])));
                     }
                     // Record the key now so that its position is the first

@@ -114,13 +114,6 @@ pub struct FileConfig {
     pub infos: Vec<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ProcKind {
-    Program,
-    Listener,
-    Fcgi,
-}
-
 struct Reader {
     ini: Ini,
     here: String,
@@ -141,6 +134,7 @@ impl Reader {
     fn saneget(&self, section: &str, opt: &str, extra: &Expansions) -> Result<Option<String>, String> {
         match self.ini.get(section, opt) {
             None => Ok(None),
+            Some(v) if !v.contains('%') => Ok(Some(v)),
             Some(v) => {
                 let mut combined = self.environ.clone();
                 combined.update(extra);
@@ -153,6 +147,7 @@ impl Reader {
     fn saneget_or(&self, section: &str, opt: &str, default: &str, extra: &Expansions) -> Result<String, String> {
         match self.saneget(section, opt, extra)? {
             Some(v) => Ok(v),
+            None if !default.contains('%') => Ok(default.to_string()),
             None => {
                 let mut combined = self.environ.clone();
                 combined.update(extra);
@@ -262,14 +257,15 @@ impl Reader {
         self.ini.file_of(section).map(|s| s.to_string()).unwrap_or_else(|| self.configfile.clone())
     }
 
-    fn processes_from_section(&mut self, section: &str, group_name: &str, kind: ProcKind) -> Result<Vec<ProcessConfig>, String> {
-        self.processes_inner(section, group_name, kind).map_err(|e| {
+    /// The processes of one program-like section; errors get supervisor's
+    /// `in section '...' (file: '...')` suffix.
+    fn processes_from_section(&mut self, section: &str, group_name: &str) -> Result<Vec<ProcessConfig>, String> {
+        self.processes_inner(section, group_name).map_err(|e| {
             format!("{} in section {} (file: {})", e, py_repr(section), py_repr(&self.section_file(section)))
         })
     }
 
-    fn processes_inner(&mut self, section: &str, group_name: &str, kind: ProcKind) -> Result<Vec<ProcessConfig>, String> {
-        let _ = kind;
+    fn processes_inner(&mut self, section: &str, group_name: &str) -> Result<Vec<ProcessConfig>, String> {
         let program_name = process_or_group_name(section.split_once(':').map(|x| x.1).unwrap_or(""))?;
         let mut common = Expansions::new();
         common.set_str("here", &self.here);
@@ -453,7 +449,7 @@ impl Reader {
                 let s = if has_p { ps } else { fs };
                 named = s.clone();
                 homogeneous_exclude.push(s.clone());
-                procs.extend(self.processes_from_section(&s, &group_name, ProcKind::Program)?);
+                procs.extend(self.processes_from_section(&s, &group_name)?);
             }
             groups.push(GroupConfig { name: group_name, priority, kind: GroupKind::Programs, processes: procs });
         }
@@ -464,7 +460,7 @@ impl Reader {
             }
             let name = process_or_group_name(&section["program:".len()..])?;
             let priority = integer(&self.saneget_or(section, "priority", "999", &here)?)?;
-            let procs = self.processes_from_section(section, &name, ProcKind::Program)?;
+            let procs = self.processes_from_section(section, &name)?;
             groups.push(GroupConfig { name, priority, kind: GroupKind::Programs, processes: procs });
         }
 
@@ -504,7 +500,7 @@ impl Reader {
                     section
                 ));
             }
-            let procs = self.processes_from_section(section, pool_name, ProcKind::Listener)?;
+            let procs = self.processes_from_section(section, pool_name)?;
             groups.push(GroupConfig {
                 name: pool_name.to_string(),
                 priority,
@@ -554,7 +550,7 @@ impl Reader {
             }
             let socket = parse_fcgi_socket(&sock, proc_uid, owner, mode, backlog)
                 .map_err(|e| format!("{} in [{}] socket", e, section))?;
-            let procs = self.processes_from_section(section, &name, ProcKind::Fcgi)?;
+            let procs = self.processes_from_section(section, &name)?;
             groups.push(GroupConfig { name, priority, kind: GroupKind::Fcgi { socket }, processes: procs });
         }
 
@@ -792,7 +788,12 @@ fn glob_like_python(pattern: &str) -> Vec<String> {
         return if Path::new(pattern).symlink_metadata().is_ok() { vec![pattern.to_string()] } else { Vec::new() };
     }
     let opts = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
-    match glob::glob_with(pattern, opts) {
+    // Python's glob is not recursive here: `**` is just `*`.
+    let mut pattern = pattern.to_string();
+    while pattern.contains("**") {
+        pattern = pattern.replace("**", "*");
+    }
+    match glob::glob_with(&pattern, opts) {
         Ok(paths) => paths.filter_map(|p| p.ok()).map(|p| p.to_string_lossy().into_owned()).collect(),
         Err(_) => Vec::new(),
     }
@@ -840,7 +841,7 @@ fn read_ctl_section(ini: &Ini, here: &str) -> Result<CtlConfig, String> {
 
 /// supervisor's `Options.searchpaths` for a program at `argv0`.
 pub fn search_paths(argv0: &str) -> Vec<String> {
-    let here = dirname(&dirname(argv0));
+    let here = dirname(&dirname(&super::cli::program_path(argv0)));
     vec![
         path_join(&path_join(&here, "etc"), "supervisord.conf"),
         path_join(&here, "supervisord.conf"),

@@ -33,6 +33,7 @@ impl PyVal {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expansions {
     items: Vec<(String, PyVal)>,
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Expansions {
@@ -40,9 +41,10 @@ impl Expansions {
         Self::default()
     }
     pub fn set(&mut self, key: &str, val: PyVal) {
-        if let Some(slot) = self.items.iter_mut().find(|(k, _)| k == key) {
-            slot.1 = val;
+        if let Some(&i) = self.index.get(key) {
+            self.items[i].1 = val;
         } else {
+            self.index.insert(key.to_string(), self.items.len());
             self.items.push((key.to_string(), val));
         }
     }
@@ -50,7 +52,7 @@ impl Expansions {
         self.set(key, PyVal::Str(val.to_string()));
     }
     pub fn get(&self, key: &str) -> Option<&PyVal> {
-        self.items.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.index.get(key).map(|&i| &self.items[i].1)
     }
     /// `dict.update(other)`.
     pub fn update(&mut self, other: &Expansions) {
@@ -442,6 +444,10 @@ pub fn percent_format(fmt: &str, dict: &Expansions) -> Result<String, FormatErro
 /// supervisor's `expand(s, expansions, name)`: the error texts name the
 /// option and, for an unknown name, list every name that was available.
 pub fn expand(s: &str, expansions: &Expansions, name: &str) -> Result<String, String> {
+    if !s.contains('%') {
+        // Formatting with a mapping leaves such text unchanged.
+        return Ok(s.to_string());
+    }
     match percent_format(s, expansions) {
         Ok(v) => Ok(v),
         Err(FormatError::MissingKey(key)) => {

@@ -146,9 +146,11 @@ fn read_password_from_tty(prompt: &str) -> Option<String> {
     let saved = termios::tcgetattr(&tty).ok()?;
     let mut quiet = saved.clone();
     quiet.local_flags.remove(LocalFlags::ECHO);
+    // Echo goes off before the prompt shows, so nothing typed after the
+    // prompt can be echoed (or flushed away), as getpass does it.
+    termios::tcsetattr(&tty, SetArg::TCSAFLUSH, &quiet).ok()?;
     let _ = tty.write_all(prompt.as_bytes());
     let _ = tty.flush();
-    termios::tcsetattr(&tty, SetArg::TCSAFLUSH, &quiet).ok()?;
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while let Ok(1) = tty.read(&mut byte) {

@@ -126,7 +126,7 @@ impl Controller {
         (self.connect)(&self.settings.target_for(url))
     }
 
-    /// Makes a connector for other threads' use (`fg` output).
+    /// One XML-RPC call to the current server.
     pub fn call(&self, method: &str, params: &[Value]) -> Result<Value, CallError> {
         self.server().call(method, params)
     }
@@ -168,6 +168,8 @@ impl Controller {
         };
         match second {
             Ok(stop) => stop,
+            // Ctrl-C in the shell while a call was waiting: 4.3.0 leaves.
+            Err(CallError::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted => true,
             Err(e) => {
                 self.report(&e);
                 false

@@ -3,7 +3,7 @@
 
 use crate::rpc::value::Value;
 
-use super::controller::{field, field_int, field_str};
+use super::controller::{field, field_str};
 use super::pyfmt::{ljust, make_namespec};
 use super::server::CallError;
 
@@ -104,11 +104,6 @@ pub fn change_lines(added: &[String], changed: &[String], removed: &[String]) ->
         return vec!["No config updates to processes".to_string()];
     }
     words.into_iter().map(|(n, w)| format!("{n}: {w}")).collect()
-}
-
-/// `state` field of a process info.
-pub fn state_of(info: &Value) -> Result<i64, CallError> {
-    field_int(info, "state")
 }
 
 #[cfg(test)]

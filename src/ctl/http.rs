@@ -9,7 +9,6 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use base64::Engine;
 
@@ -69,7 +68,7 @@ impl Stream {
         match ep {
             Endpoint::Unix(path) => UnixStream::connect(path).map(Stream::Unix),
             Endpoint::Tcp { host, port } => {
-                let mut last = io::Error::new(io::ErrorKind::Other, "no address");
+                let mut last = io::Error::other("no address");
                 for addr in (host.as_str(), *port).to_socket_addrs()? {
                     match TcpStream::connect(addr) {
                         Ok(s) => {
@@ -327,10 +326,8 @@ pub fn post(ep: &Endpoint, path: &str, auth: &Auth, body: &[u8]) -> io::Result<(
     let mut msg = req.into_bytes();
     msg.extend_from_slice(body);
     stream.write_all(&msg)?;
-    if let Stream::Unix(s) = &stream {
-        let _ = s.set_read_timeout(None);
-    }
-    let mut reader = Reader::new(stream, None);
+    // In the shell, Ctrl-C abandons a call (see ctl::interrupt).
+    let mut reader = Reader::new(stream, Some(&super::interrupt::SHELL_CTRL_C));
     let head = reader.head()?;
     let mut data = Vec::new();
     if head.status == 200 {
@@ -357,9 +354,6 @@ pub fn get_stream<'a>(ep: &Endpoint, path: &str, auth: &Auth, stop: &'a AtomicBo
     let head = reader.head()?;
     Ok((head, reader))
 }
-
-/// A short pause used by polling loops.
-pub const POLL: Duration = Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {

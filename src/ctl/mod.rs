@@ -13,6 +13,7 @@ pub mod console;
 pub mod controller;
 pub mod format;
 pub mod http;
+pub mod interrupt;
 pub mod options;
 pub mod pyfmt;
 pub mod server;

@@ -54,8 +54,11 @@ fn usage(progname: &str, msg: &str) -> Exit {
     Exit { stdout: String::new(), stderr: format!("Error: {msg}\nFor help, use {progname} -h\n"), code: 2 }
 }
 
+/// (option, value) pairs and the words after the options.
+pub type Parsed = (Vec<(String, String)>, Vec<String>);
+
 /// Python's `getopt.getopt`: (option, value) pairs and the remaining words.
-pub fn getopt(args: &[String]) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+pub fn getopt(args: &[String]) -> Result<Parsed, String> {
     let mut opts = Vec::new();
     let mut i = 0;
     while i < args.len() && args[i].starts_with('-') && args[i] != "-" {

@@ -102,8 +102,18 @@ impl Helper for ShellHelper {}
 /// of the shell is always 0, as in 4.3.0.
 pub fn run(ctl: Controller) -> i32 {
     let ctl = Rc::new(RefCell::new(ctl));
-    ctl.borrow_mut().onecmd("status");
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if tty {
+        super::interrupt::watch_in_shell();
+    }
+    let stop = ctl.borrow_mut().onecmd("status");
+    if tty && super::interrupt::take() {
+        ctl.borrow_mut().output("");
+        return 0;
+    }
+    if stop {
+        return 0;
+    }
     if tty {
         run_editor(ctl)
     } else {
@@ -137,12 +147,10 @@ fn run_editor(ctl: Rc<RefCell<Controller>>) -> i32 {
     let config = Config::builder()
         .auto_add_history(true)
         .completion_type(CompletionType::List)
+        .bracketed_paste(false)
         .history_ignore_dups(false)
         .map(|b| b.build());
-    let config = match config {
-        Ok(c) => c,
-        Err(_) => Config::default(),
-    };
+    let config = config.unwrap_or_default();
     let mut editor: Editor<ShellHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,
         Err(_) => return run_plain(ctl),
@@ -159,12 +167,18 @@ fn run_editor(ctl: Rc<RefCell<Controller>>) -> i32 {
     loop {
         let prompt = prompt_of(&ctl);
         let stop = match editor.readline(&prompt) {
-            Ok(line) => ctl.borrow_mut().onecmd(&line),
-            Err(ReadlineError::Eof) => ctl.borrow_mut().onecmd("EOF"),
-            Err(ReadlineError::Interrupted) => {
-                ctl.borrow_mut().output("");
-                true
+            Ok(line) => {
+                let stop = ctl.borrow_mut().onecmd(&line);
+                if super::interrupt::take() {
+                    ctl.borrow_mut().output("");
+                    true
+                } else {
+                    stop
+                }
             }
+            // The editor has already moved to a new line, which is all 4.3.0
+            // shows on Ctrl-D and Ctrl-C at the prompt.
+            Err(ReadlineError::Eof) | Err(ReadlineError::Interrupted) => true,
             Err(_) => ctl.borrow_mut().onecmd("EOF"),
         };
         if stop {

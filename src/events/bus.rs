@@ -41,6 +41,9 @@ pub struct EventBus {
     /// Per tick period: start of the current period, once tracking began.
     ticks: [Option<u64>; 3],
     outbox: Vec<Action>,
+    /// Whether DEBG lines about listener output are wanted (rendering a
+    /// chatty listener's output as a Python bytes repr is not free).
+    log_output: bool,
 }
 
 impl EventBus {
@@ -52,7 +55,24 @@ impl EventBus {
             pools: Vec::new(),
             ticks: [None; 3],
             outbox: Vec::new(),
+            log_output: true,
         }
+    }
+
+    /// The last global serial handed out, if any.
+    pub fn last_serial(&self) -> Option<u64> {
+        self.global_serial
+    }
+
+    /// Makes the next global serial follow `last` (after a restart).
+    pub fn continue_serial_after(&mut self, last: u64) {
+        self.global_serial = Some(last);
+    }
+
+    /// Whether the main log takes DEBG lines (listener output is only
+    /// rendered for it when it does).
+    pub fn set_log_output(&mut self, on: bool) {
+        self.log_output = on;
     }
 
     pub fn set_identifier(&mut self, identifier: &str) {
@@ -128,10 +148,12 @@ impl EventBus {
         if data.is_empty() {
             return;
         }
-        self.outbox.push(Action::log(
-            Level::Debug,
-            format!("{} stdout output:\n{}", str_repr(process), bytes_repr(data)),
-        ));
+        if self.log_output {
+            self.outbox.push(Action::log(
+                Level::Debug,
+                format!("{} stdout output:\n{}", str_repr(process), bytes_repr(data)),
+            ));
+        }
         let Some(pool) = self.pools.iter_mut().find(|p| p.name == pool_name) else { return };
         let Pool { name, buffer_size, buffer, listeners, .. } = pool;
         let Some(slot) = listeners.iter_mut().find(|s| s.listener.name == process) else { return };

@@ -141,10 +141,12 @@ fn remove_and_rename(src: &Path, dst: &Path) -> io::Result<()> {
 /// one of our fds that cannot be opened, such as a socket on stdout) it
 /// returns the special flag and never truncates.
 fn open_target(path: &Path) -> io::Result<(File, bool)> {
-    // Anything under /dev or /proc is a device or an fd alias even when it
+    // Anything else under /dev or /proc is a device or an fd alias even when it
     // resolves to a regular file (stdout redirected to a file): renaming
     // /dev/stdout at rotation must never happen.
-    let special = path.starts_with("/dev") || path.starts_with("/proc") || match std::fs::metadata(path) {
+    // /dev/shm is the exception: a tmpfs where logs are ordinary files.
+    let dev_alias = path.starts_with("/dev") && !path.starts_with("/dev/shm");
+    let special = dev_alias || path.starts_with("/proc") || match std::fs::metadata(path) {
         Ok(meta) => !meta.file_type().is_file(),
         Err(_) => false,
     };

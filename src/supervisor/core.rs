@@ -26,7 +26,7 @@ use crate::supervisor::subprocess::{Ctx, ProcKey, SpawnEnv, StateChange, Subproc
 use crate::supervisor::waits::Waiter;
 
 /// How long one step may run state machines before answering requests.
-const STEP_BUDGET: Duration = Duration::from_millis(20);
+const STEP_BUDGET: Duration = Duration::from_millis(50);
 
 /// A process group as it runs.
 #[derive(Debug)]
@@ -92,6 +92,8 @@ pub struct Supervisor {
     log_output: bool,
     /// The last step ran out of its time budget; continue right away.
     more_work: bool,
+    /// Where the interrupted transition pass resumes.
+    pass_cursor: usize,
     /// Event pools, serials and ticks (see events_glue).
     pub events: crate::events::EventBus,
     pub(crate) glue: crate::supervisor::events_glue::EventGlue,
@@ -117,7 +119,8 @@ impl Supervisor {
             copy_all: Arc::new(AtomicBool::new(log_output)),
         };
         let (notices, _) = broadcast::channel(1024);
-        let events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
+        let mut events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
+        events.set_log_output(log_output);
         Supervisor {
             events,
             glue: Default::default(),
@@ -143,6 +146,7 @@ impl Supervisor {
             outcome: None,
             log_output,
             more_work: false,
+            pass_cursor: 0,
         }
     }
 
@@ -264,6 +268,7 @@ impl Supervisor {
         let mut control_open = true;
         loop {
             if let Some(outcome) = self.outcome {
+                self.events_finished(outcome);
                 return outcome;
             }
             let deadline = self.next_deadline();
@@ -452,14 +457,22 @@ impl Supervisor {
             // Spawning is the slow part (a fork each): past a small time
             // budget, leave the rest for the next turn so requests are
             // answered in between (1000 autostart programs at startup).
-            'groups: for gi in self.groups_by_priority() {
-                for p in self.groups[gi].processes.iter_mut() {
-                    if began.elapsed() > STEP_BUDGET {
-                        self.more_work = true;
-                        break 'groups;
-                    }
-                    p.transition(&mut self.ctx);
+            // An interrupted pass resumes where it stopped, so the log
+            // keeps 4.3.0's order (all spawns of a pass, then their successes).
+            let order: Vec<(usize, usize)> = self
+                .groups_by_priority()
+                .into_iter()
+                .flat_map(|gi| (0..self.groups[gi].processes.len()).map(move |pi| (gi, pi)))
+                .collect();
+            let from = self.pass_cursor.min(order.len());
+            self.pass_cursor = 0;
+            for (n, &(gi, pi)) in order.iter().enumerate().skip(from) {
+                if began.elapsed() > STEP_BUDGET {
+                    self.more_work = true;
+                    self.pass_cursor = n;
+                    break;
                 }
+                self.groups[gi].processes[pi].transition(&mut self.ctx);
             }
             self.flush_changes();
             if self.ctx.mood < SupervisorState::Running {
@@ -496,8 +509,14 @@ impl Supervisor {
             let order = self.groups_by_priority();
             self.stop_groups = order.iter().map(|&i| self.groups[i].config.name.clone()).collect();
             if self.on_supervisor_stopping() {
-                // A listener was just sent SUPERVISOR_STATE_CHANGE_STOPPING:
-                // like 4.3.0's loop, give it a pass before stopping groups.
+                // 4.3.0 stops the last group in this same pass and only then
+                // hands the event to listeners still RUNNING; the next
+                // groups follow on later passes.
+                if let Some(gi) = self.stop_groups.last().and_then(|n| self.find_group(n)) {
+                    self.groups[gi].stop_all(&mut self.ctx);
+                }
+                self.flush_changes();
+                self.events_stopping_pass();
                 return;
             }
         }
@@ -542,7 +561,7 @@ impl Supervisor {
     }
 
     /// Hook: supervisord started stopping (SUPERVISOR_STATE_CHANGE_STOPPING).
-    /// Returns true when the event went out to a listener just now.
+    /// Returns true when some pool takes the event.
     fn on_supervisor_stopping(&mut self) -> bool {
         self.events_supervisor_stopping()
     }

@@ -22,8 +22,8 @@ use crate::supervisor::subprocess::{wall_now, ProcKey, StateChange};
 #[derive(Debug, Default)]
 pub struct EventGlue {
     pub captures: HashMap<(u64, &'static str), OutputCapture>,
-    /// Until when the shutdown waits for a listener to take the stopping
-    /// event (the next pass of the loop happens by then at the latest).
+    /// End of the first shutdown pass: the loop runs again by then at the
+    /// latest, even if no child exit or listener output wakes it.
     pub stopping_grace: Option<std::time::Instant>,
 }
 
@@ -31,18 +31,21 @@ pub struct EventGlue {
 /// (4.3.0's main loop polls with a 1 second timeout).
 const STOPPING_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A new bus for a daemon with this identifier.
+/// The last global serial of the previous life of the daemon (set only
+/// when the supervisor task ends with a restart).
+static CARRIED_SERIAL: std::sync::Mutex<Option<u64>> = std::sync::Mutex::new(None);
+
+/// A new bus for a daemon with this identifier, continuing the global
+/// serial after a restart.
 pub fn new_bus(identifier: &str) -> EventBus {
-    EventBus::new(identifier)
+    let mut bus = EventBus::new(identifier);
+    if let Some(last) = CARRIED_SERIAL.lock().ok().and_then(|mut c| c.take()) {
+        bus.continue_serial_after(last);
+    }
+    bus
 }
 
 impl Supervisor {
-    fn is_listener_group(&self, group: &str) -> bool {
-        self.find_group(group)
-            .map(|gi| matches!(self.groups[gi].config.kind, GroupKind::EventListenerPool { .. }))
-            .unwrap_or(false)
-    }
-
     /// Carries out what the bus asked for, in order.
     pub(crate) fn apply_event_actions(&mut self) {
         for action in self.events.take_actions() {
@@ -105,22 +108,28 @@ impl Supervisor {
         self.publish(Event::supervisor_running());
     }
 
-    /// Dispatched at once: the shutdown stops groups right after this, and
-    /// a listener should get the event before it is asked to stop (4.3.0
-    /// leaves it at least one main-loop pass for that).
-    /// Returns true when it was written to some listener, so the shutdown
-    /// can wait a moment (at most `STOPPING_GRACE`) before stopping groups.
+    /// Returns whether some pool takes the event (the shutdown then gives
+    /// listeners a pass to receive it, as 4.3.0's loop does).
     pub(crate) fn events_supervisor_stopping(&mut self) -> bool {
+        let wanted = self.events.wants(EventType::SupervisorStateChangeStopping);
         self.publish(Event::supervisor_stopping());
-        self.events.dispatch();
-        let actions = self.events.take_actions();
-        let sent = actions.iter().any(|a| matches!(a, Action::Write { .. }));
-        self.events.push_actions(actions);
-        self.apply_event_actions();
-        if sent {
-            self.glue.stopping_grace = Some(std::time::Instant::now() + STOPPING_GRACE);
+        wanted
+    }
+
+    /// The first shutdown pass ends here: the loop comes back within
+    /// `STOPPING_GRACE` even if nothing else happens.
+    pub(crate) fn events_stopping_pass(&mut self) {
+        self.glue.stopping_grace = Some(std::time::Instant::now() + STOPPING_GRACE);
+    }
+
+    /// The task ends. On a restart the global serial carries over to the
+    /// next life of the daemon, as 4.3.0's (a process-wide counter) does.
+    pub(crate) fn events_finished(&mut self, outcome: crate::supervisor::core::Outcome) {
+        if outcome == crate::supervisor::core::Outcome::Restart {
+            if let Ok(mut carried) = CARRIED_SERIAL.lock() {
+                *carried = self.events.last_serial();
+            }
         }
-        sent
     }
 
     pub(crate) fn events_remote_comm(&mut self, kind: &str, data: &str) {
@@ -131,7 +140,7 @@ impl Supervisor {
     /// listener the protocol bookkeeping (fresh pipes on start, dispatch
     /// only while RUNNING, in-flight event re-queued when it is gone).
     pub(crate) fn events_state_change(&mut self, c: &StateChange) {
-        let listener = self.is_listener_group(&c.group);
+        let listener = self.events.pool(&c.group).is_some();
         if listener && c.to == ProcessState::Starting {
             self.events.listener_spawned(&c.group, &c.name);
         }
@@ -143,8 +152,11 @@ impl Supervisor {
             expected: c.expected,
             pid: u32::try_from(c.pid).unwrap_or(0),
         };
-        if let Some(ev) = Event::process_state(c.to.name(), &info) {
-            self.events.publish(ev);
+        let wanted = EventType::for_process_state(c.to.name()).is_some_and(|t| self.events.wants(t));
+        if wanted {
+            if let Some(ev) = Event::process_state(c.to.name(), &info) {
+                self.events.publish(ev);
+            }
         }
         if listener {
             self.events.listener_running(&c.group, &c.name, c.to == ProcessState::Running);
@@ -163,7 +175,7 @@ impl Supervisor {
     /// plain output and calls `events_plain_output`.
     pub(crate) fn events_output(&mut self, serial: u64, key: &ProcKey, channel: Channel, data: &[u8]) -> bool {
         let Some(p) = self.process(key) else { return true };
-        if channel == Channel::Stdout && self.is_listener_group(&key.0) {
+        if channel == Channel::Stdout && self.events.pool(&key.0).is_some() {
             if let Ok(mut guard) = p.stdout_log.lock() {
                 if let Some(f) = guard.as_mut() {
                     let bytes = if self.ctx.env.strip_ansi {

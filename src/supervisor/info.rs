@@ -98,7 +98,17 @@ fn logfile_value(target: &LogTarget, resolved: Option<&std::path::PathBuf>) -> V
 
 /// One getAllConfigInfo entry. `running` is the live process when its
 /// group is in use (its AUTO logs then have real names).
-pub fn config_info(g: &GroupConfig, pc: &ProcessConfig, inuse: bool, running: Option<&Subprocess>) -> Value {
+///
+/// `default_url` is the daemon's own server URL: the config resolves a
+/// process's missing `serverurl=` into it, and 4.3.0 reports those as 'none'.
+pub fn config_info(
+    g: &GroupConfig,
+    pc: &ProcessConfig,
+    inuse: bool,
+    running: Option<&Subprocess>,
+    default_url: Option<&str>,
+) -> Value {
+    let serverurl = pc.serverurl.clone().filter(|u| Some(u.as_str()) != default_url);
     structure([
         ("autostart", Value::Bool(pc.autostart)),
         ("directory", opt_str(pc.directory.as_ref().map(|d| d.to_string_lossy().into_owned()))),
@@ -128,7 +138,7 @@ pub fn config_info(g: &GroupConfig, pc: &ProcessConfig, inuse: bool, running: Op
         ("stderr_logfile_backups", Value::Int(pc.stderr.logfile_backups as i64)),
         ("stderr_logfile_maxbytes", Value::Int(pc.stderr.logfile_maxbytes as i64)),
         ("stderr_syslog", Value::Bool(pc.stderr.syslog)),
-        ("serverurl", opt_str(pc.serverurl.clone())),
+        ("serverurl", opt_str(serverurl)),
     ])
 }
 

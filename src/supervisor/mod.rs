@@ -3,6 +3,8 @@
 //!
 //! - `core`: the task, its loop, groups, shutdown order, and the hooks
 //!   (`on_state_change`, `on_output`, ...) where events plug in.
+//! - `events_glue`: those hooks' event side (publishing, listener
+//!   protocol I/O, capture mode, ticks) on top of `crate::events`.
 //! - `subprocess`: one process's state machine (4.3.0's Subprocess).
 //! - `rpc`: the `supervisor.*` methods; `waits`: their `wait=true` answers;
 //!   `info`: the info structs they return.

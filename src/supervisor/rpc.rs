@@ -484,7 +484,10 @@ impl Supervisor {
             return Err(Fault::with(codes::FAILED, format!("{name} is in an unknown process state")));
         }
         self.groups[gi].processes[pi].spawn(&mut self.ctx);
-        self.reap_all();
+        // 4.3.0 reaps here too, but its fork returns before the child runs,
+        // so the new child is never found dead this early. Our spawn returns
+        // once the child has exec'd, and a very short program may already be
+        // gone: reaping it now would turn a plain start into SPAWN_ERROR.
         self.flush_changes();
         let key = self.groups[gi].processes[pi].key();
         if self.groups[gi].processes[pi].spawnerr.is_some() {
@@ -617,6 +620,7 @@ impl Supervisor {
     }
 
     fn all_config_info(&self) -> Value {
+        let default_url = self.config.server_url();
         let mut entries: Vec<(String, Value)> = Vec::new();
         for gc in &self.available {
             let active = self.find_group(&gc.name).map(|gi| &self.groups[gi]);
@@ -625,7 +629,7 @@ impl Supervisor {
                 let running = active
                     .filter(|g| g.config == *gc)
                     .and_then(|g| g.processes.iter().find(|p| p.config.name == pc.name));
-                entries.push((pc.name.clone(), config_info(gc, pc, inuse, running)));
+                entries.push((pc.name.clone(), config_info(gc, pc, inuse, running, default_url.as_deref())));
             }
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -635,7 +639,13 @@ impl Supervisor {
     /// supervisor.reloadConfig: re-reads the config file and reports which
     /// groups were added, changed or removed compared with the running ones.
     fn reload_config(&mut self) -> RpcResult {
-        let fresh = crate::config::load(&self.config.path).map_err(|e| Fault::with(codes::CANT_REREAD, e.0))?;
+        let fresh = crate::config::load(&self.config.path).map_err(|e| {
+            // The loader words its errors for the command line
+            // ("Error: ...\nFor help, use ..."); the fault carries the message.
+            let msg = e.0.strip_prefix("Error: ").unwrap_or(&e.0);
+            let msg = msg.split("\nFor help, use ").next().unwrap_or(msg).trim_end();
+            Fault::with(codes::CANT_REREAD, msg)
+        })?;
         let new: Vec<GroupConfig> = fresh.groups;
         let cur: Vec<&GroupConfig> = self.groups.iter().map(|g| &g.config).collect();
         let added: Vec<Value> = new

@@ -270,7 +270,8 @@ impl Subprocess {
             umask: self.config.umask,
             user: self.config.user.clone(),
             environment,
-            server_url: self.config.serverurl.clone().or_else(|| ctx.env.server_url.clone()),
+            // The config already resolved the daemon's fallback URL into this.
+            server_url: self.config.serverurl.clone(),
             extra_env: self.extra_env.clone(),
             separate_stderr: !self.config.redirect_stderr,
             stdin_socket: self.fcgi_socket,

@@ -10,8 +10,11 @@ use super::super::format;
 use super::super::pyfmt::split_words;
 use super::super::server::CallError;
 
+/// Group names added, changed and removed.
+type Changes = (Vec<String>, Vec<String>, Vec<String>);
+
 /// `reloadConfig`'s `[[added, changed, removed]]`.
-fn changes(result: &Value) -> Result<(Vec<String>, Vec<String>, Vec<String>), CallError> {
+fn changes(result: &Value) -> Result<Changes, CallError> {
     let outer = items(result)?;
     let lists = outer
         .first()

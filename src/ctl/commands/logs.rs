@@ -57,7 +57,10 @@ impl Controller {
             let _ = out.flush();
         });
         match end {
-            Ok(TailEnd::Interrupted) => self.output(""),
+            Ok(TailEnd::Interrupted) => {
+                super::super::interrupt::handled();
+                self.output("")
+            }
             Ok(TailEnd::Finished) => {}
             Ok(TailEnd::Status(code)) => self.console.err(&format!("{url} Cannot read, status code {code}\n")),
             Err(e) => {
@@ -236,6 +239,7 @@ impl Controller {
             })
             .collect();
         let result = self.fg_input_loop(&name, &stop);
+        super::super::interrupt::handled();
         // Stop the log streams before the closing lines, so that no log
         // output lands after "Exiting foreground".
         stop.store(true, Ordering::SeqCst);

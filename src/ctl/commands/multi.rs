@@ -8,9 +8,7 @@ use crate::rpc::value::{codes, Value};
 use super::super::controller::{exit, field_int, items, py_str, Controller, API_VERSION};
 use super::super::format;
 use super::super::server::CallError;
-use super::process::select;
-
-const STOPPED_STATES: [i64; 4] = [0, 100, 200, 1000];
+use super::process::{select, STOPPED_STATES};
 
 impl Controller {
     /// All process infos of one server, or the line explaining why not.

@@ -9,7 +9,7 @@ use super::super::pyfmt::{make_namespec, split_namespec, split_words};
 use super::super::server::CallError;
 
 /// The process states counted as "not running" by `status`.
-const STOPPED_STATES: [i64; 4] = [0, 100, 200, 1000];
+pub const STOPPED_STATES: [i64; 4] = [0, 100, 200, 1000];
 const RUNNING: i64 = 20;
 
 /// A result struct from a multi-process call (or built from a fault).
@@ -277,7 +277,7 @@ impl Controller {
         let sigv = sig.map(Value::from);
         if names.iter().any(|n| n == "all") {
             let results = match &sigv {
-                Some(s) => self.call("supervisor.signalAllProcesses", &[s.clone()])?,
+                Some(s) => self.call("supervisor.signalAllProcesses", std::slice::from_ref(s))?,
                 None => self.call("supervisor.stopAllProcesses", &[])?,
             };
             for r in items(&results)? {
