@@ -532,6 +532,10 @@ impl XmlOut {
     /// not turn it into `\n` on the other side.
     fn text(&mut self, s: &str) {
         let bytes = s.as_bytes();
+        if !bytes.iter().any(|&c| matches!(c, b'&' | b'<' | b'>' | b'\r')) {
+            self.w.extend_from_slice(bytes);
+            return;
+        }
         let mut plain = 0;
         for (i, &c) in bytes.iter().enumerate() {
             let escaped: &[u8] = match c {
@@ -582,8 +586,16 @@ impl XmlOut {
                 self.start("array");
                 self.start("data");
                 self.nl();
-                for item in items {
-                    self.value(item);
+                if let Some((first, rest)) = items.split_first() {
+                    let before = self.w.len();
+                    self.value(first);
+                    // Big answers (getAllProcessInfo) are lists of alike
+                    // items: size the buffer once instead of doubling it.
+                    let estimate = (self.w.len() - before).saturating_mul(rest.len());
+                    self.w.reserve(estimate.min(16 << 20));
+                    for item in rest {
+                        self.value(item);
+                    }
                 }
                 self.end("data");
                 self.end("array");
