@@ -3,7 +3,8 @@
  * send the prebuilt request (the bytes of REQFILE) back to back, reading every
  * response fully (Content-Length or chunked) without parsing the XML.
  * Stops after COUNT calls per client (COUNT > 0) or after SECONDS (COUNT == 0);
- * in time mode, calls that finish after the window are not counted.
+ * in time mode, calls that finish after the window are not counted, and calls
+ * still unanswered 5 s after it are cut off.
  * Prints: "calls N errors E p50_us X p99_us Y max_us Z first_error ...".
  * Usage: rpcload SOCKET REQFILE CLIENTS COUNT SECONDS */
 #include <errno.h>
@@ -29,6 +30,8 @@ static long error_count;
 struct client {
     double *lat;
     long n, cap;
+    volatile int fd;
+    volatile int done;
 };
 
 static double now(void) {
@@ -142,8 +145,12 @@ static void *run(void *arg) {
     struct rbuf b = {0};
     int fd = connect_sock();
     if (fd < 0) fail("connect");
+    c->fd = fd;
     pthread_barrier_wait(&start_barrier);
-    if (fd < 0) return NULL;
+    if (fd < 0) {
+        c->done = 1;
+        return NULL;
+    }
     for (long i = 0; count_per_client == 0 || i < count_per_client; i++) {
         double t = now();
         if (count_per_client == 0 && t >= window_end) break;
@@ -166,7 +173,7 @@ static void *run(void *arg) {
         }
         c->lat[c->n++] = t2 - t;
     }
-    close(fd);
+    c->done = 1;
     free(b.d);
     return NULL;
 }
@@ -194,6 +201,7 @@ int main(int argc, char **argv) {
     count_per_client = atol(argv[4]);
     double seconds = atof(argv[5]);
     struct client *cs = calloc((size_t)clients, sizeof *cs);
+    for (int i = 0; i < clients; i++) cs[i].fd = -1;
     pthread_t *th = calloc((size_t)clients, sizeof *th);
     pthread_barrier_init(&start_barrier, NULL, (unsigned)clients + 1);
     pthread_attr_t attr;
@@ -205,7 +213,21 @@ int main(int argc, char **argv) {
     pthread_barrier_wait(&start_barrier);
     t0 = now();
     window_end = t0 + seconds;
+    if (count_per_client == 0) {
+        /* Time mode: calls still running 5 s after the window are cut off (they
+         * would not count anyway), so a slow server cannot stretch the run. */
+        while (now() < window_end + 5.0) {
+            int all = 1;
+            for (int i = 0; i < clients; i++) all &= cs[i].done;
+            if (all) break;
+            usleep(20000);
+        }
+        for (int i = 0; i < clients; i++)
+            if (!cs[i].done && cs[i].fd >= 0) shutdown(cs[i].fd, SHUT_RDWR);
+    }
     for (int i = 0; i < clients; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < clients; i++)
+        if (cs[i].fd >= 0) close(cs[i].fd);
     double elapsed = now() - t0;
     long total = 0;
     for (int i = 0; i < clients; i++) total += cs[i].n;

@@ -357,6 +357,16 @@ class Daemon:
                 if not chunk:
                     break
                 out += chunk
+            # after_stop steps whose condition holds run even when the client has
+            # already exited (their side effects belong to the script)
+            text = out.decode(errors="replace")
+            while pending and pending[0][0](text):
+                data = pending.pop(0)[1]
+                try:
+                    if data:
+                        os.write(wfd, data)
+                except OSError:
+                    pass
         finally:
             if proc.poll() is None:
                 proc.kill()

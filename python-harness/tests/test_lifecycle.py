@@ -68,6 +68,19 @@ def test_backoff_to_fatal_after_startretries(daemon):
     assert out["real"].count("WARN exited: quick (exit status 3; not expected)") == 3
 
 
+def _wait_exec_sleep(d, name):
+    """Waits until the program's shell has exec'd its final `sleep`, so the
+    shutdown that follows finds a plain sleep (not a shell mid-command)."""
+    def check():
+        pid = d.rpc.supervisor.getProcessInfo(name)["pid"]
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read().startswith(b"sleep\0")
+        except OSError:
+            return False
+    d.wait_for(check, 10, what=f"{name} to exec sleep")
+
+
 def test_autorestart_unexpected_and_expected_exits(daemon):
     conf = (
         "[program:expected]\ncommand=sh -c 'sleep 0.3; exit 2'\nstartsecs=0\n"
@@ -82,6 +95,7 @@ def test_autorestart_unexpected_and_expected_exits(daemon):
         d.wait_for(lambda: d.mainlog().count("spawned: 'unexpected'") == 3, 15,
                    what="third spawn")
         d.wait_state("unexpected", "RUNNING")
+        _wait_exec_sleep(d, "unexpected")
         assert d.rpc.supervisor.getProcessInfo("expected")["exitstatus"] == 2
 
     out = run_both(daemon, conf, script, select=lambda l: ": expected " in l or "'expected'" in l)
@@ -99,6 +113,7 @@ def test_autorestart_unexpected_restarts_on_bad_exit(daemon):
         d.wait_for(lambda: d.mainlog().count("spawned: 'unexpected'") == 3, 15,
                    what="third spawn")
         d.wait_state("unexpected", "RUNNING")
+        _wait_exec_sleep(d, "unexpected")
 
     out = run_both(daemon, conf, script)
     assert out["real"].count("WARN exited: unexpected (exit status 3; not expected)") == 2
@@ -301,3 +316,25 @@ def test_daemon_drops_privileges_to_user(daemon):
     assert out["ours"] == out["real"], "\n".join(
         ["--- real"] + out["real"] + ["--- ours"] + out["ours"])
     assert any(l.startswith("INFO Set uid to user ") for l in out["real"])
+
+
+def test_debug_level_lines_match(daemon):
+    """At loglevel=debug: child output echoed to the main log, SIGCHLD and
+    kill lines. 4.3.0's "fd N closed, stopped monitoring <object reprs>"
+    lines carry Python object ids and are left out."""
+    conf = ("[program:p]\ncommand=sh -c 'sleep 0.3; echo hello; sleep 0.3; exit 1'\nstartsecs=0\n"
+            "autorestart=false\n\n[program:s]\ncommand=sleep 1000\nstartsecs=0\n")
+    out = {}
+    for kind in ("ours", "real"):
+        d = daemon(kind, conf, loglevel="debug")
+        d.wait_state("p", "EXITED")
+        d.rpc.supervisor.stopProcess("s")
+        d.stop()
+        # When SIGCHLD is noticed relative to the reap is timing in 4.3.0.
+        got = mainlog_lines(d, drop=[r"^DEBG fd \d+ closed", r"^INFO waiting for \S+ to stop$"])
+        assert "DEBG received SIGCHLD indicating a child quit" in got
+        out[kind] = [_mask(l) for l in got if "received SIGCHLD" not in l]
+    assert out["ours"] == out["real"], "\n".join(
+        ["--- real"] + out["real"] + ["--- ours"] + out["ours"])
+    assert "DEBG 'p' stdout output:" in out["real"]
+    assert "DEBG killing s (pid <PID>) with signal SIGTERM" in out["real"]

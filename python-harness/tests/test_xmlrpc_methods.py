@@ -445,3 +445,30 @@ def test_restart_and_shutdown(d, t):
         t.note("getState after shutdown answered")
     except (OSError, xmlrpc.client.ProtocolError) as e:
         t.note(f"getState after shutdown: {type(e).__name__}")
+
+
+@scenario(CONF, inet=True, auth=("user", "pw"), sha=True)
+def test_methods_over_inet_with_auth(d, t):
+    """The same calls through the TCP server with basic auth ({SHA} password)."""
+    settle(d)
+    p = d.proxy("http")
+    t.rpc("supervisor.getState", proxy=p)
+    t.rpc("supervisor.getProcessInfo", "a", proxy=p)
+    t.rpc("supervisor.startProcess", "c", proxy=p)
+    t.rpc("supervisor.startProcess", "c", proxy=p)
+    t.rpc("supervisor.stopProcess", "c", 1, proxy=p)
+    t.rpc("supervisor.stopProcessGroup", "g", proxy=p, sort=True)
+    t.rpc("supervisor.startProcessGroup", "g", False, proxy=p, sort=True)
+    d.wait_stable()
+    t.rpc("supervisor.signalProcess", "nope", "HUP", proxy=p)
+    t.rpc("supervisor.readProcessStdoutLog", "digits", -5, 0, proxy=p)
+    t.rpc("supervisor.tailProcessStderrLog", "digits", 0, 2, proxy=p)
+    t.rpc("supervisor.sendProcessStdin", "cat", "over tcp\n", proxy=p)
+    d.wait_log("cat", "over tcp")
+    t.rpc("supervisor.readProcessStdoutLog", "cat", 0, 0, proxy=p)
+    t.rpc("supervisor.reloadConfig", proxy=p)
+    t.rpc("system.multicall", [{"methodName": "supervisor.getAPIVersion", "params": []},
+                               {"methodName": "supervisor.getProcessInfo", "params": ["nope"]}],
+          proxy=p)
+    t.rpc("supervisor.getAllProcessInfo", proxy=p,
+          mask=lambda l: [(i["group"], i["name"], i["statename"]) for i in l])

@@ -198,7 +198,7 @@ impl Supervisor {
             let out = auto(&pc.stdout.logfile, "stdout");
             let err = auto(&pc.stderr.logfile, "stderr");
             let mut p = Subprocess::new(pc.clone(), &config.name, out, err);
-            p.fcgi_socket = fcgi_socket.as_ref().map(|s| std::os::fd::AsRawFd::as_raw_fd(s));
+            p.fcgi_socket = fcgi_socket.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
             processes.push(p);
         }
         let name = config.name.clone();
@@ -520,8 +520,7 @@ impl Supervisor {
                 return;
             }
         }
-        loop {
-            let Some(last) = self.stop_groups.last().cloned() else { break };
+        while let Some(last) = self.stop_groups.last().cloned() {
             let Some(gi) = self.find_group(&last) else {
                 self.stop_groups.pop();
                 continue;
@@ -656,10 +655,6 @@ impl Supervisor {
                 Ok((gi, Some(pi)))
             }
         }
-    }
-
-    pub fn outcome_requested(&mut self, mood: SupervisorState) {
-        self.ctx.mood = mood;
     }
 }
 
