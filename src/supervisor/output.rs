@@ -229,7 +229,10 @@ impl Sink {
 #[derive(Debug)]
 pub struct StdinWriter {
     inner: Arc<StdinInner>,
-    wake: mpsc::UnboundedSender<()>,
+    /// The writer task, started the first time a write does not fit in the
+    /// pipe: most children are never sent anything, and a task (with its
+    /// channel and fd registration) per child was ~1 KiB each.
+    wake: std::sync::OnceLock<mpsc::UnboundedSender<()>>,
 }
 
 #[derive(Debug)]
@@ -260,15 +263,23 @@ fn write_fd(fd: RawFd, data: &[u8]) -> io::Result<usize> {
 impl StdinWriter {
     pub fn start(fd: OwnedFd) -> StdinWriter {
         set_nonblocking(fd.as_raw_fd());
-        let (wake, wake_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(StdinInner {
             queue: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
             broken: AtomicBool::new(false),
             fd,
         });
-        tokio::spawn(stdin_task(inner.clone(), wake_rx));
-        StdinWriter { inner, wake }
+        StdinWriter { inner, wake: std::sync::OnceLock::new() }
+    }
+
+    /// Wakes the writer task, starting it on first use.
+    fn wake_writer(&self) {
+        let wake = self.wake.get_or_init(|| {
+            let (wake, wake_rx) = mpsc::unbounded_channel();
+            tokio::spawn(stdin_task(self.inner.clone(), wake_rx));
+            wake
+        });
+        let _ = wake.send(());
     }
 
     /// Writes what the pipe takes now and queues the rest; EPIPE (now or
@@ -297,7 +308,7 @@ impl StdinWriter {
                 q.extend(rest.iter().copied());
                 w.queued.store(q.len(), Ordering::Release);
             }
-            let _ = self.wake.send(());
+            self.wake_writer();
         }
         Ok(())
     }
