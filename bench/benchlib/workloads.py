@@ -43,8 +43,9 @@ def wait_running(ctx, d, n, deadline_s):
     daemon); falls back to polling getAllProcessInfo if the log stays silent."""
     tail = LogTail(d.mainlog, RUNNING_LINE)
     end = d.t_start + deadline_s
-    # only a daemon that logs no RUNNING lines at all gets polled (polling loads it)
-    next_rpc = time.monotonic() + 5.0
+    # only a daemon that logs no RUNNING lines at all gets polled (polling loads it,
+    # and supervisord logs none until its first pass has spawned all N, ~40 s here)
+    next_rpc = time.monotonic() + 120.0
     while time.monotonic() < end:
         if tail.poll() >= n:
             return time.monotonic() - d.t_start, "log"
@@ -57,7 +58,7 @@ def wait_running(ctx, d, n, deadline_s):
                     return time.monotonic() - d.t_start, "rpc"
             except Exception:  # noqa: BLE001 - not answering yet
                 pass
-            next_rpc = time.monotonic() + 0.1
+            next_rpc = time.monotonic() + 0.5
         time.sleep(0.005)
     raise DaemonFailed(f"only {tail.count} of {n} processes RUNNING after {deadline_s:.0f}s")
 

