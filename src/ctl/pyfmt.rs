@@ -2,30 +2,8 @@
 //! depends on: `repr()` of strings, `int()` of text, `cmd.Cmd.columnize`,
 //! `str.split()`, and supervisor's namespec helpers.
 
-/// `repr(s)` of a Python 3 str: single quotes unless the text holds a single
-/// quote and no double quote; escapes as Python writes them.
-pub fn repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
+/// `repr(s)` of a Python 3 str (one implementation, shared with the daemon).
+pub use crate::config::pyfmt::py_repr as repr_str;
 
 /// Python's `int(text)` for base-10 text: optional surrounding whitespace,
 /// optional sign, digits with single underscores between them.

@@ -106,31 +106,8 @@ pub fn shlex_split(s: &str) -> Result<Vec<String>, SplitError> {
     Ok(words)
 }
 
-/// Python's `repr()` of a str, as supervisord's `%r` messages show names:
-/// single quotes unless the text has `'` and no `"`.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || (0x7f..=0xa0).contains(&(c as u32)) || c == '\u{ad}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
+/// Python's `repr()` of a str, as supervisord's `%r` messages show names.
+pub use crate::config::pyfmt::py_repr;
 
 /// The directories searched for a command without `/`: the configured
 /// environment's PATH if it sets one (even empty), else the daemon's
