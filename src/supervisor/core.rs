@@ -137,7 +137,7 @@ impl Supervisor {
                 log: logger,
                 mood: SupervisorState::Running,
                 changes: Vec::new(),
-                pipe_tx,
+                hub: crate::supervisor::output::PipeHub::new(pipe_tx),
                 env,
                 pids: Default::default(),
                 serials: Default::default(),
@@ -183,7 +183,7 @@ impl Supervisor {
         };
         let childlogdir = self.config.daemon.childlogdir.clone();
         let identifier = self.config.daemon.identifier.clone();
-        let mut processes = Vec::new();
+        let mut processes = Vec::with_capacity(config.processes.len());
         for pc in &config.processes {
             let mut auto = |target: &LogTarget, channel: &str| -> Option<std::path::PathBuf> {
                 if *target == LogTarget::Auto {
