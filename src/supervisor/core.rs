@@ -240,7 +240,7 @@ impl Supervisor {
         self.groups.iter().position(|g| g.config.name == name)
     }
 
-    pub fn find(&self, key: &ProcKey) -> Option<(usize, usize)> {
+    pub fn find(&self, key: &(String, String)) -> Option<(usize, usize)> {
         let at = |&(g, p): &(usize, usize)| {
             self.groups.get(g).is_some_and(|grp| {
                 grp.config.name == key.0 && grp.processes.get(p).is_some_and(|pr| pr.config.name == key.1)
@@ -255,17 +255,17 @@ impl Supervisor {
         index.clear();
         for (g, grp) in self.groups.iter().enumerate() {
             for (p, pr) in grp.processes.iter().enumerate() {
-                index.insert((grp.config.name.clone(), pr.config.name.clone()), (g, p));
+                index.insert(pr.key(), (g, p));
             }
         }
         Some((gi, pi))
     }
 
-    pub fn process(&self, key: &ProcKey) -> Option<&Subprocess> {
+    pub fn process(&self, key: &(String, String)) -> Option<&Subprocess> {
         self.find(key).map(|(g, p)| &self.groups[g].processes[p])
     }
 
-    pub fn process_mut(&mut self, key: &ProcKey) -> Option<&mut Subprocess> {
+    pub fn process_mut(&mut self, key: &(String, String)) -> Option<&mut Subprocess> {
         let (g, p) = self.find(key)?;
         Some(&mut self.groups[g].processes[p])
     }

@@ -614,9 +614,10 @@ impl Supervisor {
             if !self.groups[gi].processes[pi].state.is_signallable() {
                 continue;
             }
-            let (g, n) = self.groups[gi].processes[pi].key();
-            let r = self.signal_one(gi, pi, &make_namespec(&g, &n), signal);
-            results.push(status_struct(&g, &n, &r));
+            let key = self.groups[gi].processes[pi].key();
+            let (g, n) = &*key;
+            let r = self.signal_one(gi, pi, &make_namespec(g, n), signal);
+            results.push(status_struct(g, n, &r));
         }
         results
     }

@@ -21,7 +21,9 @@ use crate::supervisor::logger::Logger;
 use crate::supervisor::output::{start_reader, ChannelLog, PipeHub, ReaderHandle, ReaderMode, StdinWriter};
 
 /// (group name, process name): how the supervisor finds a process.
-pub type ProcKey = (String, String);
+/// (group name, process name), shared: the pid, serial and name tables
+/// each hold one without copying the names.
+pub type ProcKey = Arc<(String, String)>;
 
 /// A state change, recorded where it happens and handled by the supervisor
 /// right after (web UI notices, PROCESS_STATE_* events).
@@ -95,6 +97,8 @@ fn errno_name(err: &std::io::Error) -> String {
 pub struct Subprocess {
     pub config: Arc<ProcessConfig>,
     pub group: String,
+    /// (group, name), built once.
+    key: ProcKey,
     pub state: ProcessState,
     pub pid: i32,
     /// Wall-clock start/stop times for getProcessInfo (0 = never).
@@ -143,6 +147,7 @@ impl Subprocess {
         let route_stdout = config.stdout.capture_maxbytes > 0;
         let route_stderr = config.stderr.capture_maxbytes > 0;
         Subprocess {
+            key: Arc::new((group.to_string(), config.name.clone())),
             config,
             group: group.to_string(),
             state: ProcessState::Stopped,
@@ -175,7 +180,7 @@ impl Subprocess {
     }
 
     pub fn key(&self) -> ProcKey {
-        (self.group.clone(), self.config.name.clone())
+        self.key.clone()
     }
 
     /// The single place a process changes state.

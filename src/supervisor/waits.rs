@@ -130,8 +130,8 @@ impl Supervisor {
                     for cond in std::mem::take(pending) {
                         match self.eval_wait(&cond) {
                             Some(r) => {
-                                let (g, n) = cond.key().clone();
-                                results.push(status_struct(&g, &n, &r));
+                                let (g, n) = &**cond.key();
+                                results.push(status_struct(g, n, &r));
                             }
                             None => still.push(cond),
                         }
