@@ -66,6 +66,9 @@ pub struct Ctx {
     pub pids: HashMap<i32, ProcKey>,
     pub serials: HashMap<u64, ProcKey>,
     pub next_serial: u64,
+    /// Something pending calls wait on may have changed (a state change,
+    /// a request): `check_waiters` has work.
+    pub waits_dirty: bool,
 }
 
 /// What exists only while a child is alive (from spawn to finish).
@@ -190,6 +193,7 @@ impl Subprocess {
             return false;
         }
         self.state = new;
+        ctx.waits_dirty = true;
         if new == ProcessState::Backoff {
             self.backoff += 1;
             self.delay = Some(Instant::now() + Duration::from_secs(self.backoff as u64));
@@ -557,8 +561,15 @@ impl Subprocess {
         if self.is_finishing() {
             return;
         }
-        let now = Instant::now();
+        // Called for every process on every step: most are RUNNING or
+        // STOPPED with nothing to do. Those return here, only the states
+        // with deadlines read the clock, and the name is not copied.
         let state = self.state;
+        let may_start = ctx.mood > SupervisorState::Restarting
+            && (state == ProcessState::Exited || (state == ProcessState::Stopped && self.laststart == 0.0));
+        if !may_start && !matches!(state, ProcessState::Backoff | ProcessState::Starting | ProcessState::Stopping) {
+            return;
+        }
         if ctx.mood > SupervisorState::Restarting {
             match state {
                 ProcessState::Exited => {
@@ -579,17 +590,18 @@ impl Subprocess {
                     }
                 }
                 ProcessState::Backoff => {
-                    if self.backoff <= self.config.startretries && self.delay.map(|d| now > d).unwrap_or(true) {
+                    if self.backoff <= self.config.startretries && self.delay.map(|d| Instant::now() > d).unwrap_or(true) {
                         self.spawn(ctx);
                     }
                 }
                 _ => {}
             }
         }
-        let name = self.config.name.clone();
+        let config = Arc::clone(&self.config);
+        let name = config.name.as_str();
         if state == ProcessState::Starting {
             if let Some(start) = self.laststart_at {
-                if now.duration_since(start) > Duration::from_secs(self.config.startsecs) {
+                if Instant::now().duration_since(start) > Duration::from_secs(self.config.startsecs) {
                     self.delay = None;
                     self.backoff = 0;
                     self.change_state(ProcessState::Running, true, ctx);
@@ -606,7 +618,7 @@ impl Subprocess {
                 ctx.log.info(&format!("gave up: {name} entered FATAL state, too many start retries too quickly"));
             }
         } else if state == ProcessState::Stopping {
-            if self.delay.map(|d| d <= now).unwrap_or(false) {
+            if self.delay.map(|d| d <= Instant::now()).unwrap_or(false) {
                 ctx.log.warn(&format!("killing '{name}' ({}) with SIGKILL", self.pid));
                 self.kill(libc::SIGKILL, ctx);
             }

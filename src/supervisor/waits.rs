@@ -114,7 +114,15 @@ impl Supervisor {
     }
 
     /// Re-checks every pending call and answers those that are decided.
+    /// Only runs when something changed or a report is due: with 1000
+    /// processes pending in one stopAllProcesses, checking them all after
+    /// every pipe event made the stop quadratic.
     pub fn check_waiters(&mut self) {
+        let due = self.waiters_deadline.is_some_and(|d| d <= Instant::now());
+        if !self.ctx.waits_dirty && !due {
+            return;
+        }
+        self.ctx.waits_dirty = false;
         let waiters = std::mem::take(&mut self.waiters);
         for mut w in waiters {
             if w.reply.is_closed() {
@@ -151,5 +159,6 @@ impl Supervisor {
                 None => self.waiters.push(w),
             }
         }
+        self.waiters_deadline = self.waiters.iter().filter_map(|w| w.next_deadline(self)).min();
     }
 }
