@@ -2,7 +2,10 @@
 //! writes the bytes straight into that channel's log file, so heavy output
 //! never passes through the supervisor task. Bytes go to the supervisor too
 //! only when something needs them (main log at debug level, web UI
-//! subscribers, events, capture mode, the eventlistener protocol).
+//! subscribers, events, capture mode, the eventlistener protocol); when
+//! nothing does, they are spliced from the pipe into the file without a
+//! copy through userspace, and a pipe with a sustained writer is grown so
+//! it wakes us less often.
 //! One writer task per child feeds its stdin without blocking anyone.
 
 use std::collections::VecDeque;
