@@ -29,6 +29,7 @@ fn start_info(body: &str) -> Running {
     let path = dir.path().join("supervisord.conf");
     std::fs::write(&path, text).unwrap();
     std::fs::write(dir.path().join("writer.py"), WRITER).unwrap();
+    std::fs::write(dir.path().join("step_writer.py"), STEP_WRITER).unwrap();
     let config = rsupervisor::config::load(&path).expect("test config loads");
     let log = MainLog::open(Some(&dir.path().join("main.log")), 0, 0, Level::Info, false).unwrap();
     let mut sup = Supervisor::new(config, Some(log));
@@ -46,6 +47,20 @@ n, burst, pause = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 for s in range(0, n, burst):
     os.write(1, b''.join(b'L%014d\\n' % i for i in range(s, min(n, s + burst))))
     time.sleep(pause)
+";
+
+/// The child for the switching test: writes LINES numbered lines in PARTS
+/// equal parts; before part k (k >= 1) it waits for the file `go<k>` in its
+/// working directory, so the test decides when each part is written.
+const STEP_WRITER: &str = "import os, sys, time
+n, parts = int(sys.argv[1]), int(sys.argv[2])
+per = n // parts
+for k in range(parts):
+    if k:
+        while not os.path.exists('go%d' % k):
+            time.sleep(0.005)
+    for s in range(k * per, (k + 1) * per, 1000):
+        os.write(1, b''.join(b'L%014d\\n' % i for i in range(s, min((k + 1) * per, s + 1000))))
 ";
 
 fn writer(lines: usize, burst: usize, pause: f64) -> String {
@@ -107,44 +122,51 @@ async fn spliced_output_is_all_logged_when_the_exit_is_reported() {
     r.shutdown().await;
 }
 
+/// Polls until the logs hold `len` bytes.
+async fn wait_logged(log: &Path, backups: u32, len: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while with_backups(log, backups).len() < len {
+        assert!(Instant::now() < deadline, "the log never reached {len} bytes");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copy_switched_on_mid_stream_logs_every_byte_once() {
     let _g = serial();
-    const LINES: usize = 200_000; // 3.2 MB over ~1.5 s
-    let r = start_info(&format!(
-        "[program:w]\ncommand={}\nstartsecs=0\nautorestart=false\nstdout_logfile={{dir}}/w.log\n\
-         stdout_logfile_maxbytes=1000000\nstdout_logfile_backups=10\n",
-        writer(LINES, 2000, 0.015)
-    ));
+    const LINES: usize = 300_000; // 3 parts of 1.6 MB
+    const PART: usize = LINES / 3 * 16;
+    let r = start_info(
+        "[program:w]\ncommand=python3 {dir}/step_writer.py 300000 3\ndirectory={dir}\nstartsecs=0\n\
+         autorestart=false\nstdout_logfile={dir}/w.log\nstdout_logfile_maxbytes=1000000\n\
+         stdout_logfile_backups=10\n",
+    );
     let log = r.path("w.log");
-    // Let the splice path run first, then subscribe (a web UI tail) so the
-    // reader switches to copying, then drop the subscription so it goes
-    // back to splicing.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while read(&log).len() < 300_000 {
-        assert!(Instant::now() < deadline, "the child wrote nothing");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // Part 1 is spliced (nobody wants a copy).
+    wait_logged(&log, 10, PART).await;
+    // A subscriber (a web UI tail) switches the reader to copying: part 2
+    // is logged and copied.
     let mut rx = r.handle.subscribe().await.expect("subscribe");
+    std::fs::write(r.path("go1"), "").unwrap();
     let mut copied = Vec::new();
-    let until = Instant::now() + Duration::from_millis(400);
-    while let Ok(Ok(notice)) = tokio::time::timeout_at(until.into(), rx.recv()).await {
-        if let Notice::ProcessOutput { name, text, .. } = notice {
-            if name == "w" {
-                copied.extend(text.into_bytes());
-            }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while copied.len() < PART {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, rx.recv()).await {
+            Ok(Ok(Notice::ProcessOutput { name, text, .. })) if name == "w" => copied.extend(text.into_bytes()),
+            Ok(Ok(_)) => {}
+            other => panic!("copy of part 2 incomplete ({} bytes): {other:?}", copied.len()),
         }
     }
+    wait_logged(&log, 10, 2 * PART).await;
+    // Nobody listens any more: back to splicing for part 3.
     drop(rx);
+    std::fs::write(r.path("go2"), "").unwrap();
     r.wait_state("w", "EXITED", 60).await;
-    let all = with_backups(&log, 10);
     let want = expected(LINES);
+    let all = with_backups(&log, 10);
     assert!(all == want, "log is the exact stream ({} of {} bytes)", all.len(), want.len());
-    assert!(!copied.is_empty(), "the subscriber got a copy");
-    assert!(
-        want.windows(copied.len()).any(|w| w == copied),
-        "the copy is one contiguous piece of the stream"
-    );
+    assert!(copied == want[PART..2 * PART], "the copy is exactly part 2");
     r.shutdown().await;
 }
 
