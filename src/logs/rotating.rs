@@ -12,6 +12,7 @@
 //! through userspace) with the same rotation rule; each splice stops at the
 //! rotation point, so the file rotates exactly when it reaches `maxbytes`.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
@@ -215,19 +216,31 @@ fn describe(file: &File, special: bool) -> io::Result<(u64, Arc<Mutex<()>>)> {
     Ok((meta.len(), inode_lock(meta.dev(), meta.ino())))
 }
 
-/// Every open log file's write lock, by (device, inode).
-static INODE_LOCKS: Mutex<Vec<((u64, u64), Weak<Mutex<()>>)>> = Mutex::new(Vec::new());
+/// Every open log file's write lock, by (device, inode), and the size at
+/// which dead entries are next swept out.
+struct InodeLocks {
+    locks: Option<HashMap<(u64, u64), Weak<Mutex<()>>>>,
+    sweep_at: usize,
+}
+
+static INODE_LOCKS: Mutex<InodeLocks> = Mutex::new(InodeLocks { locks: None, sweep_at: 64 });
 
 /// The write lock every RotatingFile on this inode shares.
 fn inode_lock(dev: u64, ino: u64) -> Arc<Mutex<()>> {
-    let mut locks = INODE_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
-    // Forget files nobody has open any more (opens are rare: spawns, rotations).
-    locks.retain(|(_, lock)| lock.strong_count() > 0);
-    if let Some(lock) = locks.iter().find(|(key, _)| *key == (dev, ino)).and_then(|(_, lock)| lock.upgrade()) {
+    let mut guard = INODE_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    let InodeLocks { locks, sweep_at } = &mut *guard;
+    let locks = locks.get_or_insert_with(HashMap::new);
+    if let Some(lock) = locks.get(&(dev, ino)).and_then(Weak::upgrade) {
         return lock;
     }
+    // Forget files nobody has open any more, now and then: a sweep per
+    // open would make spawning 1000 processes quadratic.
+    if locks.len() >= *sweep_at {
+        locks.retain(|_, lock| lock.strong_count() > 0);
+        *sweep_at = (2 * locks.len()).max(64);
+    }
     let lock = Arc::new(Mutex::new(()));
-    locks.push(((dev, ino), Arc::downgrade(&lock)));
+    locks.insert((dev, ino), Arc::downgrade(&lock));
     lock
 }
 
@@ -355,5 +368,26 @@ fn write_special(file: &File, mut data: &[u8]) {
             continue;
         }
         return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_on_one_file_share_its_write_lock_until_one_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.log");
+        let mut a = RotatingFile::open(&path, 10, 1).unwrap();
+        let b = RotatingFile::open(&path, 10, 1).unwrap();
+        let other = RotatingFile::open(&dir.path().join("other.log"), 10, 1).unwrap();
+        assert!(Arc::ptr_eq(&a.inode_lock, &b.inode_lock));
+        assert!(!Arc::ptr_eq(&a.inode_lock, &other.inode_lock));
+        // a now writes a new file at the path; b still has the old one (.1).
+        a.write_all(b"0123456789").unwrap();
+        assert!(!Arc::ptr_eq(&a.inode_lock, &b.inode_lock));
+        let c = RotatingFile::open(&path, 10, 1).unwrap();
+        assert!(Arc::ptr_eq(&a.inode_lock, &c.inode_lock));
     }
 }
