@@ -65,7 +65,7 @@ pub fn main() -> i32 {
             Err(e) => return print_exit(&usage_error(&argv0, &format!("could not fork: {e}"))),
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             let exit = usage_error(&argv0, &format!("could not start the runtime: {e}"));
@@ -207,7 +207,7 @@ async fn run(
     forward_signals(control_tx);
     let mut first = true;
     loop {
-        match run_once(&config, &argv0, &mut messages, &mut ready_pipe, first, &mut control_rx).await {
+        match run_once(&mut config, &argv0, &mut messages, &mut ready_pipe, first, &mut control_rx).await {
             Err(e) => {
                 // A daemonized child hands the error to its waiting parent,
                 // which prints it; printing here too would show it twice.
@@ -233,7 +233,7 @@ async fn run(
 }
 
 async fn run_once(
-    config: &Config,
+    config: &mut Config,
     argv0: &str,
     messages: &mut StartupMessages,
     ready_pipe: &mut Option<ReadyPipe>,
@@ -241,7 +241,11 @@ async fn run_once(
     control: &mut mpsc::UnboundedReceiver<Control>,
 ) -> Result<Outcome, Exit> {
     let log = main_log_for(config).map_err(|m| usage_error(argv0, &m))?;
-    let mut sup = Supervisor::new(config.clone(), log);
+    // The supervisor keeps the only copy of the groups; the rest of this
+    // function needs just the daemon-wide settings (a restart re-reads all).
+    let groups = std::mem::take(&mut config.groups);
+    let mut sup = Supervisor::new(Config { groups, ..config.clone() }, log);
+    let config: &Config = config;
     for m in messages.criticals.drain(..) {
         sup.log().critical(&m);
     }

@@ -396,6 +396,7 @@ fn resolve_for(args: &DaemonArgs, argv0: &str) -> Result<Config, String> {
     let fallback = config.server_url();
     for g in &mut config.groups {
         for p in &mut g.processes {
+            let p = std::sync::Arc::make_mut(p);
             p.serverurl = match p.serverurl.take() {
                 None => fallback.clone(),
                 Some(s) if s.is_empty() => None,

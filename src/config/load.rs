@@ -3,6 +3,7 @@
 //! reported is the same one supervisord reports.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::datatypes::*;
 use super::ini::Ini;
@@ -451,7 +452,7 @@ impl Reader {
                 homogeneous_exclude.push(s.clone());
                 procs.extend(self.processes_from_section(&s, &group_name)?);
             }
-            groups.push(GroupConfig { name: group_name, priority, kind: GroupKind::Programs, processes: procs });
+            groups.push(GroupConfig { name: group_name, priority, kind: GroupKind::Programs, processes: shared(procs) });
         }
 
         for section in &all {
@@ -461,7 +462,7 @@ impl Reader {
             let name = process_or_group_name(&section["program:".len()..])?;
             let priority = integer(&self.saneget_or(section, "priority", "999", &here)?)?;
             let procs = self.processes_from_section(section, &name)?;
-            groups.push(GroupConfig { name, priority, kind: GroupKind::Programs, processes: procs });
+            groups.push(GroupConfig { name, priority, kind: GroupKind::Programs, processes: shared(procs) });
         }
 
         for section in &all {
@@ -509,7 +510,7 @@ impl Reader {
                     events,
                     result_handler,
                 },
-                processes: procs,
+                processes: shared(procs),
             });
         }
 
@@ -551,7 +552,7 @@ impl Reader {
             let socket = parse_fcgi_socket(&sock, proc_uid, owner, mode, backlog)
                 .map_err(|e| format!("{} in [{}] socket", e, section))?;
             let procs = self.processes_from_section(section, &name)?;
-            groups.push(GroupConfig { name, priority, kind: GroupKind::Fcgi { socket }, processes: procs });
+            groups.push(GroupConfig { name, priority, kind: GroupKind::Fcgi { socket }, processes: shared(procs) });
         }
 
         groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
@@ -728,6 +729,8 @@ pub fn read_file_config(configfile: &str) -> Result<FileConfig, ConfigError> {
     let mut groups = r.process_groups()?;
     for g in &mut groups {
         for p in &mut g.processes {
+            // Unique here (the config is being built), so no copy is made.
+            let p = Arc::make_mut(p);
             let mut env = daemon.environment.clone();
             for (k, v) in p.environment.take().unwrap_or_default() {
                 if let Some(slot) = env.iter_mut().find(|(ek, _)| *ek == k) {
@@ -886,6 +889,15 @@ pub fn load_ctl(path: Option<&Path>) -> Result<CtlConfig, ConfigError> {
     let mut ini = Ini::default();
     ini.read_string(&text, &file)?;
     Ok(read_ctl_section(&ini, &here)?)
+}
+
+/// One shared copy of each process's settings (see `GroupConfig::processes`).
+/// Built into a new exact-size vector: collecting in place would keep the
+/// (larger, growth-rounded) buffer of the settings themselves alive.
+fn shared(procs: Vec<ProcessConfig>) -> Vec<Arc<ProcessConfig>> {
+    let mut out = Vec::with_capacity(procs.len());
+    out.extend(procs.into_iter().map(Arc::new));
+    out
 }
 
 #[cfg(test)]

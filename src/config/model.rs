@@ -9,6 +9,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Where a child's stdout or stderr goes (`stdout_logfile=`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,7 +154,9 @@ pub struct GroupConfig {
     pub name: String,
     pub priority: i64,
     pub kind: GroupKind,
-    pub processes: Vec<ProcessConfig>,
+    /// Shared with the supervisor's running processes: one copy of each
+    /// process's settings for the daemon's whole life.
+    pub processes: Vec<Arc<ProcessConfig>>,
 }
 
 impl Config {

@@ -1,14 +1,16 @@
-//! Child pipes. One reader task per output pipe owns the read end and
-//! writes the bytes straight into that channel's log file, so heavy output
-//! never passes through the supervisor task. Bytes go to the supervisor too
-//! only when something needs them (main log at debug level, web UI
-//! subscribers, events, capture mode, the eventlistener protocol); when
-//! nothing does, they are spliced from the pipe into the file without a
-//! copy through userspace, and a pipe with a sustained writer is grown so
-//! it wakes us less often.
-//! One writer task per child feeds its stdin without blocking anyone.
+//! Child pipes. One hub task watches every child's output pipes through an
+//! epoll set of its own and writes the bytes straight into each channel's
+//! log file, so heavy output never passes through the supervisor task, and
+//! a quiet child costs one table entry instead of a task, a channel and a
+//! runtime registration per pipe (~2.5 KiB per process before). Bytes go to
+//! the supervisor too only when something needs them (main log at debug
+//! level, web UI subscribers, events, capture mode, the eventlistener
+//! protocol); when nothing does, they are spliced from the pipe into the
+//! file without a copy through userspace, and a pipe with a sustained
+//! writer is grown so it wakes us less often. A writer task per child feeds
+//! its stdin, started only when a write does not fit in the pipe.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -50,24 +52,61 @@ pub enum PipeEvent {
     ReaderDone { serial: u64, channel: Channel },
 }
 
-/// The supervisor's end of one reader task.
+/// The supervisor's handle on the pipe hub. The hub task starts on first
+/// use (inside the runtime) and ends when every handle is gone.
 #[derive(Debug)]
-pub struct ReaderHandle {
-    drain: mpsc::UnboundedSender<()>,
+pub struct PipeHub {
+    events: mpsc::UnboundedSender<PipeEvent>,
+    cmds: std::sync::OnceLock<mpsc::UnboundedSender<HubCmd>>,
 }
 
-impl ReaderHandle {
-    /// Asks the reader to read what is left in the pipe, then finish.
-    /// Ignored if it already finished (its ReaderDone is on the way).
-    pub fn drain(&self) {
-        let _ = self.drain.send(());
+/// What the supervisor asks of the hub.
+enum HubCmd {
+    /// Watch a new pipe until EOF or until drained.
+    Watch { fd: OwnedFd, sink: Sink },
+    /// The process is gone: read what is left in the pipe, then finish it.
+    /// `serial`/`channel` guard against a reused fd number.
+    Drain { fd: RawFd, serial: u64, channel: Channel },
+}
+
+impl std::fmt::Debug for HubCmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HubCmd::Watch { fd, sink } => write!(f, "Watch({}, {})", fd.as_raw_fd(), sink.serial),
+            HubCmd::Drain { fd, serial, .. } => write!(f, "Drain({fd}, {serial})"),
+        }
     }
 }
 
-struct Fd(OwnedFd);
-impl AsRawFd for Fd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0.as_raw_fd()
+impl PipeHub {
+    /// A hub reporting to the supervisor through `events`.
+    pub fn new(events: mpsc::UnboundedSender<PipeEvent>) -> PipeHub {
+        PipeHub { events, cmds: std::sync::OnceLock::new() }
+    }
+
+    fn cmds(&self) -> &mpsc::UnboundedSender<HubCmd> {
+        self.cmds.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(hub_task(rx, self.events.clone()));
+            tx
+        })
+    }
+}
+
+/// The supervisor's end of one watched pipe.
+#[derive(Debug)]
+pub struct ReaderHandle {
+    cmds: mpsc::UnboundedSender<HubCmd>,
+    fd: RawFd,
+    serial: u64,
+    channel: Channel,
+}
+
+impl ReaderHandle {
+    /// Asks the hub to read what is left in the pipe, then finish it.
+    /// Ignored if it already finished (its ReaderDone is on the way).
+    pub fn drain(&self) {
+        let _ = self.cmds.send(HubCmd::Drain { fd: self.fd, serial: self.serial, channel: self.channel });
     }
 }
 
@@ -91,64 +130,154 @@ fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-/// Starts the reader task for one output pipe.
+/// Hands one output pipe to the hub.
 pub fn start_reader(
     serial: u64,
     channel: Channel,
     fd: OwnedFd,
     log: ChannelLog,
     mode: ReaderMode,
-    events: mpsc::UnboundedSender<PipeEvent>,
+    hub: &PipeHub,
 ) -> ReaderHandle {
-    let (drain_tx, drain_rx) = mpsc::unbounded_channel();
     set_nonblocking(fd.as_raw_fd());
-    tokio::spawn(reader_task(serial, channel, fd, log, mode, events, drain_rx));
-    ReaderHandle { drain: drain_tx }
+    let cmds = hub.cmds().clone();
+    let raw = fd.as_raw_fd();
+    let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false };
+    if let Err(mpsc::error::SendError(HubCmd::Watch { sink, .. })) = cmds.send(HubCmd::Watch { fd, sink }) {
+        // The hub is gone (runtime shutting down): nothing will read this pipe.
+        let _ = sink.events.send(PipeEvent::ReaderDone { serial, channel });
+    }
+    ReaderHandle { cmds, fd: raw, serial, channel }
 }
 
-async fn reader_task(
-    serial: u64,
-    channel: Channel,
+/// An epoll instance of the hub's own; the runtime watches it as one fd.
+struct Epoll(OwnedFd);
+
+impl AsRawFd for Epoll {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+impl Epoll {
+    fn new() -> io::Result<Epoll> {
+        // SAFETY: plain syscall; the fd is owned on success.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        set_nonblocking(fd);
+        // SAFETY: fd was just created and is ours.
+        Ok(Epoll(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }))
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: RawFd) -> io::Result<()> {
+        // Level-triggered: a pipe left with data (budget used up) is reported again.
+        let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
+        // SAFETY: ev is a valid epoll_event for the call's duration.
+        if unsafe { libc::epoll_ctl(self.0.as_raw_fd(), op, fd, &mut ev) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Ready pipes now, without blocking.
+    fn ready(&self, out: &mut [libc::epoll_event]) -> usize {
+        // SAFETY: out is valid for out.len() events.
+        let n = unsafe { libc::epoll_wait(self.0.as_raw_fd(), out.as_mut_ptr(), out.len() as libc::c_int, 0) };
+        n.max(0) as usize
+    }
+}
+
+/// One watched pipe: its read end (closed when the entry drops) and where
+/// its bytes go.
+struct Watched {
     fd: OwnedFd,
-    log: ChannelLog,
-    mode: ReaderMode,
-    events: mpsc::UnboundedSender<PipeEvent>,
-    mut drain_rx: mpsc::UnboundedReceiver<()>,
-) {
-    let mut sink = Sink { serial, channel, log, mode, events: events.clone(), no_splice: false, full_reads: 0, grown: false };
-    // SAFETY: the fd is owned by the wrapper and only closed when it drops.
-    let afd = match unsafe { AsyncFd::register_with_interest(Fd(fd), tokio::io::Interest::READABLE) } {
-        Ok(a) => a,
+    sink: Sink,
+}
+
+/// Reads at most this many chunks from one pipe per turn, so one child
+/// writing without pause cannot starve the others.
+const TURN_READS: usize = 16;
+
+async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::UnboundedSender<PipeEvent>) {
+    // SAFETY: the Epoll owns its fd, which stays open until the AsyncFd drops.
+    let epoll = Epoll::new()
+        .and_then(|e| unsafe { AsyncFd::register_with_interest(e, tokio::io::Interest::READABLE) }.map_err(io::Error::from));
+    let epoll = match epoll {
+        Ok(e) => e,
         Err(_) => {
-            let _ = events.send(PipeEvent::ReaderDone { serial, channel });
+            // Without an epoll set nothing can be watched (out of fds):
+            // finish every pipe at once so no process waits for its readers.
+            while let Some(cmd) = cmds.recv().await {
+                if let HubCmd::Watch { sink, .. } = cmd {
+                    let _ = events.send(PipeEvent::ReaderDone { serial: sink.serial, channel: sink.channel });
+                }
+            }
             return;
+        }
+    };
+    let mut pipes: HashMap<RawFd, Watched> = HashMap::new();
+    let mut ready = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
+    let finish = |pipes: &mut HashMap<RawFd, Watched>, fd: RawFd| {
+        if let Some(w) = pipes.remove(&fd) {
+            let _ = epoll.get_ref().ctl(libc::EPOLL_CTL_DEL, fd);
+            drop(w.fd);
+            let _ = w.sink.events.send(PipeEvent::ReaderDone { serial: w.sink.serial, channel: w.sink.channel });
         }
     };
     loop {
         tokio::select! {
             biased;
-            _ = drain_rx.recv() => {
-                // The process is gone: everything it wrote is already in the pipe.
-                read_available(afd.get_ref().as_raw_fd(), &mut sink);
-                break;
-            }
-            guard = afd.readable() => {
-                let Ok(mut guard) = guard else { break };
-                match read_available(afd.get_ref().as_raw_fd(), &mut sink) {
-                    PipeRead::Empty => guard.clear_ready(),
-                    PipeRead::Closed => break,
+            cmd = cmds.recv() => match cmd {
+                // Every handle is gone: the supervisor has finished.
+                None => break,
+                Some(HubCmd::Watch { fd, sink }) => {
+                    let raw = fd.as_raw_fd();
+                    if epoll.get_ref().ctl(libc::EPOLL_CTL_ADD, raw).is_err() {
+                        let _ = sink.events.send(PipeEvent::ReaderDone { serial: sink.serial, channel: sink.channel });
+                        continue;
+                    }
+                    pipes.insert(raw, Watched { fd, sink });
                 }
+                Some(HubCmd::Drain { fd, serial, channel }) => {
+                    let Some(w) = pipes.get_mut(&fd) else { continue };
+                    if w.sink.serial != serial || w.sink.channel != channel {
+                        continue;
+                    }
+                    // The process is gone: everything it wrote is already in the pipe.
+                    read_available(fd, &mut w.sink, usize::MAX);
+                    finish(&mut pipes, fd);
+                }
+            },
+            guard = epoll.readable() => {
+                let Ok(mut guard) = guard else { break };
+                let n = epoll.get_ref().ready(&mut ready);
+                if n == 0 {
+                    guard.clear_ready();
+                    continue;
+                }
+                for ev in &ready[..n] {
+                    let fd = ev.u64 as RawFd;
+                    let Some(w) = pipes.get_mut(&fd) else { continue };
+                    if let PipeRead::Closed = read_available(fd, &mut w.sink, TURN_READS) {
+                        finish(&mut pipes, fd);
+                    }
+                }
+                // Let the supervisor and the servers run between turns.
+                tokio::task::yield_now().await;
             }
         }
     }
-    let _ = events.send(PipeEvent::ReaderDone { serial, channel });
 }
 
 /// How far `read_available` got.
 enum PipeRead {
     /// Nothing more to read for now (EAGAIN).
     Empty,
-    /// End of file or a read error: the reader is finished.
+    /// The turn's budget is used up; more may be waiting.
+    More,
+    /// End of file or a read error: the pipe is finished.
     Closed,
 }
 
@@ -181,14 +310,19 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Reads until the pipe is empty (EAGAIN) or closed, handing each chunk to
-/// `sink`. While nobody needs the bytes in memory they are spliced from the
-/// pipe straight into the log file instead; the choice is made again for
-/// every chunk, so a copy switched on mid-stream (debug log level, a
-/// subscriber) gets every byte after that point, and each byte is taken
-/// out of the pipe, and logged, exactly once.
-fn read_available(fd: RawFd, sink: &mut Sink) -> PipeRead {
+/// Reads until the pipe is empty (EAGAIN) or closed, or `max_reads` chunks
+/// were read, handing each chunk to `sink`. While nobody needs the bytes in
+/// memory they are spliced from the pipe straight into the log file
+/// instead; the choice is made again for every chunk, so a copy switched on
+/// mid-stream (debug log level, a subscriber) gets every byte after that
+/// point, and each byte is taken out of the pipe, and logged, exactly once.
+fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize) -> PipeRead {
+    let mut reads = 0;
     loop {
+        if reads == max_reads {
+            return PipeRead::More;
+        }
+        reads += 1;
         if sink.log_only() {
             match sink.splice(fd) {
                 Spliced::Moved(n) => {

@@ -2,6 +2,8 @@
 //! parameters, defaults, return values and faults. Arity and type errors
 //! give INCORRECT_PARAMETERS as supervisord's dispatcher reports them.
 
+use std::sync::Arc;
+
 use crate::config::model::GroupConfig;
 use crate::process::command::{check_command, search_path, CommandProblem};
 use crate::process::signals::signal_number;
@@ -647,7 +649,7 @@ impl Supervisor {
             Fault::with(codes::CANT_REREAD, msg)
         })?;
         let new: Vec<GroupConfig> = fresh.groups;
-        let cur: Vec<&GroupConfig> = self.groups.iter().map(|g| &g.config).collect();
+        let cur: Vec<&GroupConfig> = self.groups.iter().map(|g| &*g.config).collect();
         let added: Vec<Value> = new
             .iter()
             .filter(|n| !cur.iter().any(|c| c.name == n.name))
@@ -663,7 +665,7 @@ impl Supervisor {
             .filter(|c| !new.iter().any(|n| n.name == c.name))
             .map(|c| Value::str(c.name.clone()))
             .collect();
-        self.available = new;
+        self.available = new.into_iter().map(Arc::new).collect();
         Ok(Value::Array(vec![Value::Array(vec![
             Value::Array(added),
             Value::Array(changed),

@@ -9,7 +9,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::mpsc;
 
 use crate::config::model::{LogTarget, ProcessConfig};
 use crate::logs::rotating::RotatingFile;
@@ -19,7 +18,7 @@ use crate::process::state::{ProcessState, SupervisorState};
 use crate::process::waitstatus::decode_wait_status;
 use crate::supervisor::handle::Channel;
 use crate::supervisor::logger::Logger;
-use crate::supervisor::output::{start_reader, ChannelLog, PipeEvent, ReaderHandle, ReaderMode, StdinWriter};
+use crate::supervisor::output::{start_reader, ChannelLog, PipeHub, ReaderHandle, ReaderMode, StdinWriter};
 
 /// (group name, process name): how the supervisor finds a process.
 pub type ProcKey = (String, String);
@@ -59,7 +58,8 @@ pub struct Ctx {
     pub log: Logger,
     pub mood: SupervisorState,
     pub changes: Vec<StateChange>,
-    pub pipe_tx: mpsc::UnboundedSender<PipeEvent>,
+    /// Watches every child's output pipes (one task for all of them).
+    pub hub: PipeHub,
     pub env: SpawnEnv,
     pub pids: HashMap<i32, ProcKey>,
     pub serials: HashMap<u64, ProcKey>,
@@ -93,7 +93,7 @@ fn errno_name(err: &std::io::Error) -> String {
 /// One process and its runtime state.
 #[derive(Debug)]
 pub struct Subprocess {
-    pub config: ProcessConfig,
+    pub config: Arc<ProcessConfig>,
     pub group: String,
     pub state: ProcessState,
     pub pid: i32,
@@ -137,7 +137,7 @@ fn target_path(t: &LogTarget) -> Option<PathBuf> {
 impl Subprocess {
     /// A new, never-started process. `stdout_path`/`stderr_path` are the
     /// resolved log files (the caller names AUTO logs).
-    pub fn new(config: ProcessConfig, group: &str, stdout_path: Option<PathBuf>, stderr_path: Option<PathBuf>) -> Subprocess {
+    pub fn new(config: Arc<ProcessConfig>, group: &str, stdout_path: Option<PathBuf>, stderr_path: Option<PathBuf>) -> Subprocess {
         let stdout_path = stdout_path.or_else(|| target_path(&config.stdout.logfile));
         let stderr_path = stderr_path.or_else(|| target_path(&config.stderr.logfile));
         let route_stdout = config.stdout.capture_maxbytes > 0;
@@ -299,7 +299,7 @@ impl Subprocess {
         ctx.next_serial += 1;
         ctx.pids.insert(child.pid, self.key());
         ctx.serials.insert(serial, self.key());
-        let mut readers = Vec::new();
+        let mut readers = Vec::with_capacity(2);
         let mode = |routed: bool, copy: bool, syslog: bool| ReaderMode {
             routed,
             copy,
@@ -315,7 +315,7 @@ impl Subprocess {
                 child.stdout,
                 self.stdout_log.clone(),
                 mode(self.route_stdout, self.config.stdout.events_enabled, self.config.stdout.syslog),
-                ctx.pipe_tx.clone(),
+                &ctx.hub,
             ),
         ));
         if let Some(fd) = child.stderr {
@@ -327,7 +327,7 @@ impl Subprocess {
                     fd,
                     self.stderr_log.clone(),
                     mode(self.route_stderr, self.config.stderr.events_enabled, self.config.stderr.syslog),
-                    ctx.pipe_tx.clone(),
+                    &ctx.hub,
                 ),
             ));
         }
