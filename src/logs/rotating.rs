@@ -7,12 +7,18 @@
 //! empty live file is opened. With `backups = 0` the live file is simply
 //! emptied at that point. `maxbytes = 0` never rotates. The size is tracked
 //! from our own writes (one fstat at open), so a write costs one write(2).
+//!
+//! `splice_from` moves bytes from a pipe straight into the file (no copy
+//! through userspace) with the same rotation rule; each splice stops at the
+//! rotation point, so the file rotates exactly when it reaches `maxbytes`.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, FromRawFd};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 /// One child channel's (or the main log's) output file.
 #[derive(Debug)]
@@ -25,14 +31,31 @@ pub struct RotatingFile {
     backups: u32,
     /// Not a regular file: append only, never rotate or truncate.
     special: bool,
+    /// Held around every write: shared by every RotatingFile of this
+    /// process that has the same file open (two channels logging to one
+    /// path), because a splice writes at an offset it looked up first and
+    /// must not race an append from the other one.
+    inode_lock: Arc<Mutex<()>>,
+    /// O_APPEND is switched off while splicing (splice refuses append-mode
+    /// files) and back on before the next write(2).
+    append_off: bool,
 }
 
 impl RotatingFile {
     /// Opens for append, creating the file. `maxbytes == 0` never rotates.
     pub fn open(path: &Path, maxbytes: u64, backups: u32) -> io::Result<RotatingFile> {
         let (file, special) = open_target(path)?;
-        let size = if special { 0 } else { file.metadata()?.len() };
-        Ok(RotatingFile { path: path.to_path_buf(), file, size, maxbytes, backups, special })
+        let (size, inode_lock) = describe(&file, special)?;
+        Ok(RotatingFile {
+            path: path.to_path_buf(),
+            file,
+            size,
+            maxbytes,
+            backups,
+            special,
+            inode_lock,
+            append_off: false,
+        })
     }
 
     /// True for /dev/stdout, pipes, ttys and other non-regular targets.
@@ -56,7 +79,14 @@ impl RotatingFile {
             write_special(&self.file, data);
             return Ok(());
         }
-        let result = self.file.write_all(data);
+        let result = {
+            let _same_file = self.inode_lock.lock().unwrap_or_else(|p| p.into_inner());
+            if self.append_off {
+                set_append(&self.file, true);
+                self.append_off = false;
+            }
+            self.file.write_all(data)
+        };
         // Count what reached the file even when a later part failed.
         self.size += data.len() as u64;
         result?;
@@ -64,6 +94,60 @@ impl RotatingFile {
             self.rotate()?;
         }
         Ok(())
+    }
+
+    /// Moves up to `max` bytes from the (non-blocking) pipe `pipe` into the
+    /// file with splice(2), at the end of the file as an append would, then
+    /// rotates like `write_all`. One call never crosses the rotation point.
+    /// Ok(0) is end of file (no writer left and the pipe is empty);
+    /// WouldBlock means the pipe is empty for now; Unsupported means this
+    /// target cannot be spliced into (special file, or a filesystem without
+    /// splice support): use read + `write_all` instead. Any other error
+    /// (disk full) leaves the bytes in the pipe.
+    pub fn splice_from(&mut self, pipe: RawFd, max: usize) -> io::Result<usize> {
+        if self.special {
+            return Err(io::ErrorKind::Unsupported.into());
+        }
+        let room = self.maxbytes.saturating_sub(self.size);
+        // A file opened already past maxbytes rotates after this write, as
+        // write_all would do.
+        let len = if room == 0 { max } else { max.min(usize::try_from(room).unwrap_or(max)) };
+        let fd = self.file.as_raw_fd();
+        let moved = {
+            let _same_file = self.inode_lock.lock().unwrap_or_else(|p| p.into_inner());
+            if !self.append_off {
+                set_append(&self.file, false);
+                self.append_off = true;
+            }
+            // Append by hand: write at the current end, wherever someone
+            // else (copytruncate, the other channel) left it.
+            // SAFETY: plain syscalls on fds that stay open for the call.
+            let mut end = unsafe { libc::lseek(fd, 0, libc::SEEK_END) };
+            if end < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            loop {
+                let n = unsafe {
+                    libc::splice(pipe, std::ptr::null_mut(), fd, &mut end, len, libc::SPLICE_F_NONBLOCK | libc::SPLICE_F_MOVE)
+                };
+                if n >= 0 {
+                    break n as usize;
+                }
+                let err = io::Error::last_os_error();
+                match err.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    Some(libc::EINVAL) => return Err(io::Error::new(io::ErrorKind::Unsupported, err)),
+                    _ => return Err(err),
+                }
+            }
+        };
+        self.size += moved as u64;
+        if moved > 0 && self.maxbytes > 0 && self.size >= self.maxbytes {
+            // The bytes are in the file either way; a failed rotation is
+            // retried after the next write, as with write_all.
+            let _ = self.rotate();
+        }
+        Ok(moved)
     }
 
     /// Moves the backups up by one and starts a new empty live file.
@@ -87,19 +171,22 @@ impl RotatingFile {
             .truncate(false)
             .custom_flags(libc::O_CLOEXEC)
             .open(&self.path)?;
+        self.append_off = false;
         if self.backups == 0 {
+            let _same_file = self.inode_lock.lock().unwrap_or_else(|p| p.into_inner());
             self.file.set_len(0)?;
         }
-        self.size = self.file.metadata()?.len();
+        (self.size, self.inode_lock) = describe(&self.file, false)?;
         Ok(())
     }
 
     /// Reopens the path (SIGUSR2, or after someone removed the file).
     pub fn reopen(&mut self) -> io::Result<()> {
         let (file, special) = open_target(&self.path)?;
-        self.size = if special { 0 } else { file.metadata()?.len() };
+        (self.size, self.inode_lock) = describe(&file, special)?;
         self.file = file;
         self.special = special;
+        self.append_off = false;
         Ok(())
     }
 
@@ -116,6 +203,56 @@ impl RotatingFile {
             Err(e) => return Err(e),
         }
         self.reopen()
+    }
+}
+
+/// The size of a freshly opened target and the write lock of its inode.
+fn describe(file: &File, special: bool) -> io::Result<(u64, Arc<Mutex<()>>)> {
+    if special {
+        // Never spliced or seeked: nobody else needs to agree on a lock.
+        return Ok((0, Arc::new(Mutex::new(()))));
+    }
+    let meta = file.metadata()?;
+    Ok((meta.len(), inode_lock(meta.dev(), meta.ino())))
+}
+
+/// Every open log file's write lock, by (device, inode), and the size at
+/// which dead entries are next swept out.
+struct InodeLocks {
+    locks: Option<HashMap<(u64, u64), Weak<Mutex<()>>>>,
+    sweep_at: usize,
+}
+
+static INODE_LOCKS: Mutex<InodeLocks> = Mutex::new(InodeLocks { locks: None, sweep_at: 64 });
+
+/// The write lock every RotatingFile on this inode shares.
+fn inode_lock(dev: u64, ino: u64) -> Arc<Mutex<()>> {
+    let mut guard = INODE_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    let InodeLocks { locks, sweep_at } = &mut *guard;
+    let locks = locks.get_or_insert_with(HashMap::new);
+    if let Some(lock) = locks.get(&(dev, ino)).and_then(Weak::upgrade) {
+        return lock;
+    }
+    // Forget files nobody has open any more, now and then: a sweep per
+    // open would make spawning 1000 processes quadratic.
+    if locks.len() >= *sweep_at {
+        locks.retain(|_, lock| lock.strong_count() > 0);
+        *sweep_at = (2 * locks.len()).max(64);
+    }
+    let lock = Arc::new(Mutex::new(()));
+    locks.insert((dev, ino), Arc::downgrade(&lock));
+    lock
+}
+
+fn set_append(file: &File, on: bool) {
+    let fd = file.as_raw_fd();
+    // SAFETY: plain fcntl on an fd we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            let flags = if on { flags | libc::O_APPEND } else { flags & !libc::O_APPEND };
+            libc::fcntl(fd, libc::F_SETFL, flags);
+        }
     }
 }
 
@@ -231,5 +368,26 @@ fn write_special(file: &File, mut data: &[u8]) {
             continue;
         }
         return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_on_one_file_share_its_write_lock_until_one_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.log");
+        let mut a = RotatingFile::open(&path, 10, 1).unwrap();
+        let b = RotatingFile::open(&path, 10, 1).unwrap();
+        let other = RotatingFile::open(&dir.path().join("other.log"), 10, 1).unwrap();
+        assert!(Arc::ptr_eq(&a.inode_lock, &b.inode_lock));
+        assert!(!Arc::ptr_eq(&a.inode_lock, &other.inode_lock));
+        // a now writes a new file at the path; b still has the old one (.1).
+        a.write_all(b"0123456789").unwrap();
+        assert!(!Arc::ptr_eq(&a.inode_lock, &b.inode_lock));
+        let c = RotatingFile::open(&path, 10, 1).unwrap();
+        assert!(Arc::ptr_eq(&a.inode_lock, &c.inode_lock));
     }
 }
