@@ -65,6 +65,9 @@ pub fn main() -> i32 {
             Err(e) => return print_exit(&usage_error(&argv0, &format!("could not fork: {e}"))),
         }
     }
+    // Each process holds up to 5 fds (3 pipe ends, 2 log files).
+    let processes: usize = config.groups.iter().map(|g| g.processes.len()).sum();
+    crate::process::spawn::presize_fd_table(processes * 5 + 64);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

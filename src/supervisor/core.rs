@@ -514,6 +514,7 @@ impl Supervisor {
                 break;
             }
         }
+        crate::process::spawn::reclaim_finished();
     }
 
     pub fn flush_changes(&mut self) {

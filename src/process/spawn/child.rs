@@ -36,9 +36,26 @@
 //!    CLONE_VM, and a new task has no robust-futex list, so the kernel
 //!    itself writes nothing into the daemon's memory on the child's behalf
 //!    except the `busy` word.
-//! 5. The child has its own copy of the fd table (no CLONE_FILES), taken at
-//!    clone: the parent closes its copies of the child's pipe ends right
-//!    away, as before.
+//! 5. File descriptors. A child with its own full copy of the daemon's fd
+//!    table (5 fds per process: 5000 with 1000 programs) pays for copying
+//!    and then closing all of them, and the clone itself copies the table
+//!    in the parent: about 0.2 ms of CPU per spawn at 1000 programs. So
+//!    the overlapped child shares the table (CLONE_FILES) and its first act
+//!    is `close_range(limit, ~0, CLOSE_RANGE_UNSHARE)`: a private table
+//!    holding only the fds below `limit` (`unshare(CLONE_FILES)`, a full
+//!    copy, on kernels without that flag). Its pipe ends are not in that
+//!    low range, so they travel separately: each slot owns a datagram
+//!    socketpair made once while the daemon had few fds open (so the
+//!    child's end is below `limit`); before the clone the parent sends the
+//!    three pipe ends over it (SCM_RIGHTS) and after the clone closes its
+//!    own copies at once, exactly as without CLONE_FILES. The child, on its
+//!    private table, receives them. Until then it touches no fd, and what
+//!    the daemon opens or closes meanwhile does not matter to it: below
+//!    `limit` it is copied and then closed by the child's close_range(3,
+//!    ~0), above it is never copied. A slot's socket is drained before its
+//!    next use (a child killed before receiving leaves its message there).
+//!    When sockets are not available the overlapped child gets a full copy
+//!    of the table at clone (no CLONE_FILES) instead.
 //! 6. A child that never releases its slot (stopped by SIGSTOP before exec,
 //!    or dumping core) only keeps that slot: the parent never waits for a
 //!    particular child. When every slot is in flight the parent falls back
@@ -83,6 +100,9 @@ pub struct ChildPlan {
     pub user: UserPlan,
     pub directory: Option<(CString, Vec<u8>)>,
     pub umask: Option<libc::mode_t>,
+    /// Set: the child starts on the parent's fd table and must first
+    /// unshare it, then receive its three source fds on this socket.
+    fd_passing: Option<FdPassing>,
 }
 
 impl ChildPlan {
@@ -106,6 +126,7 @@ impl ChildPlan {
             user: UserPlan::Keep,
             directory: None,
             umask: None,
+            fd_passing: None,
         }
     }
 }
@@ -113,6 +134,15 @@ impl ChildPlan {
 // SAFETY: the raw pointers point into the plan's own CStrings, which move
 // with it; nothing else refers to them.
 unsafe impl Send for ChildPlan {}
+
+/// How the overlapped child gets its pipe ends (see the module comment).
+#[derive(Clone, Copy)]
+struct FdPassing {
+    /// Keep only the fds below this when unsharing the table.
+    below: u32,
+    /// The slot's socket end to receive the three fds on (below `below`).
+    socket: RawFd,
+}
 
 /// The user switch decided before fork (name lookups are not fork-safe).
 pub enum UserPlan {
@@ -269,41 +299,98 @@ impl Slot {
 const MAX_SLOTS: usize = 64;
 /// Free slots kept mapped for the next burst; the rest are unmapped.
 const KEEP_FREE: usize = 8;
+/// How many slots get an fd-passing socketpair (two fds each): enough for
+/// the children in flight during a burst on a small machine.
+const SOCKET_SLOTS: usize = 16;
 
-static SLOTS: Mutex<Vec<Slot>> = Mutex::new(Vec::new());
+/// The slots, and the socketpairs that go with the first SOCKET_SLOTS.
+struct Pool {
+    slots: Vec<Slot>,
+    /// (parent end, child end) for slot i, i < sockets.len().
+    sockets: Vec<(RawFd, RawFd)>,
+    /// One above the highest child end (0: no sockets).
+    limit: u32,
+    sockets_tried: bool,
+}
 
-/// Frees the plans of children that are done; returns a free slot index
-/// (making a new slot if allowed), or None when all are in flight.
-fn take_slot(slots: &mut Vec<Slot>) -> Option<usize> {
-    let mut free = 0;
-    let mut i = 0;
-    while i < slots.len() {
-        if slots[i].in_flight() {
-            i += 1;
-            continue;
+static POOL: Mutex<Pool> = Mutex::new(Pool { slots: Vec::new(), sockets: Vec::new(), limit: 0, sockets_tried: false });
+
+impl Pool {
+    /// Makes the socketpairs, once (the first spawn comes early, when the
+    /// daemon has only a handful of fds open, so the child ends get low
+    /// numbers). On any failure there are none and children get full
+    /// fd-table copies.
+    fn make_sockets(&mut self) {
+        if self.sockets_tried {
+            return;
         }
-        slots[i].plan = None;
-        free += 1;
-        if free > KEEP_FREE {
-            slots.swap_remove(i);
-        } else {
-            i += 1;
+        self.sockets_tried = true;
+        let mut made = Vec::with_capacity(SOCKET_SLOTS);
+        for _ in 0..SOCKET_SLOTS {
+            let mut pair = [0 as libc::c_int; 2];
+            // SAFETY: socketpair with a valid 2-int array.
+            let rc = unsafe {
+                libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0, pair.as_mut_ptr())
+            };
+            if rc != 0 {
+                for (a, b) in made {
+                    unsafe {
+                        libc::close(a);
+                        libc::close(b);
+                    }
+                }
+                return;
+            }
+            made.push((pair[0], pair[1]));
+        }
+        self.limit = made.iter().map(|&(_, child)| child as u32 + 1).max().unwrap_or(0);
+        self.sockets = made;
+    }
+
+    /// Frees the plans of children that are done.
+    fn reclaim(&mut self) {
+        for slot in &mut self.slots {
+            if slot.plan.is_some() && !slot.in_flight() {
+                slot.plan = None;
+            }
         }
     }
-    if let Some(i) = slots.iter().position(|s| s.plan.is_none()) {
-        return Some(i);
+
+    /// Reclaims, then returns a free slot index (making a new slot if
+    /// allowed; the low indices own the sockets, so they come first), or
+    /// None when all are in flight.
+    fn take_slot(&mut self) -> Option<usize> {
+        self.make_sockets();
+        self.reclaim();
+        // Unmap surplus free stacks from the end (never a socket slot).
+        let free = self.slots.iter().filter(|s| s.plan.is_none()).count();
+        let mut surplus = free.saturating_sub(KEEP_FREE);
+        while surplus > 0 && self.slots.len() > SOCKET_SLOTS && self.slots.last().is_some_and(|s| s.plan.is_none()) {
+            self.slots.pop();
+            surplus -= 1;
+        }
+        if let Some(i) = self.slots.iter().position(|s| s.plan.is_none()) {
+            return Some(i);
+        }
+        if self.slots.len() >= MAX_SLOTS {
+            return None;
+        }
+        let stack = ChildStack::new()?;
+        self.slots.push(Slot { stack, busy: Box::new(AtomicU32::new(0)), plan: None });
+        Some(self.slots.len() - 1)
     }
-    if slots.len() >= MAX_SLOTS {
-        return None;
+}
+
+/// Frees the memory prepared for children that have exec'd or exited.
+pub fn reclaim() {
+    if let Ok(mut pool) = POOL.lock() {
+        pool.reclaim();
     }
-    let stack = ChildStack::new()?;
-    slots.push(Slot { stack, busy: Box::new(AtomicU32::new(0)), plan: None });
-    Some(slots.len() - 1)
 }
 
 /// Number of children that may still be reading their plan (for tests).
 pub fn in_flight() -> usize {
-    SLOTS.lock().map(|s| s.iter().filter(|s| s.in_flight()).count()).unwrap_or(0)
+    POOL.lock().map(|p| p.slots.iter().filter(|s| s.in_flight()).count()).unwrap_or(0)
 }
 
 extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
@@ -312,22 +399,94 @@ extern "C" fn clone_entry(arg: *mut libc::c_void) -> libc::c_int {
     unsafe { run_child(&*(arg as *const ChildPlan)) }
 }
 
+/// Room for one SCM_RIGHTS message of three fds.
+#[repr(C, align(8))]
+struct CmsgBuf([u8; 64]);
+
+/// Sends the three fds as one datagram (SCM_RIGHTS) without blocking.
+fn send_fds(socket: RawFd, fds: [RawFd; 3]) -> bool {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut buf = CmsgBuf([0; 64]);
+    // SAFETY: msghdr/cmsghdr built in local buffers sized with CMSG_SPACE.
+    unsafe {
+        let data_len = std::mem::size_of::<[RawFd; 3]>() as u32;
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = buf.0.as_mut_ptr().cast();
+        msg.msg_controllen = libc::CMSG_SPACE(data_len) as _;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        if cmsg.is_null() {
+            return false;
+        }
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(data_len) as _;
+        std::ptr::copy_nonoverlapping(fds.as_ptr(), libc::CMSG_DATA(cmsg) as *mut RawFd, 3);
+        libc::sendmsg(socket, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) == 1
+    }
+}
+
+/// Empties a slot's socket of messages nobody received (their child was
+/// killed first), closing the fds they carried.
+fn drain_socket(socket: RawFd) {
+    loop {
+        let mut byte = [0u8; 1];
+        let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+        let mut buf = CmsgBuf([0; 64]);
+        // SAFETY: recvmsg into local buffers; received fds are closed.
+        unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = buf.0.as_mut_ptr().cast();
+            msg.msg_controllen = buf.0.len() as _;
+            if libc::recvmsg(socket, &mut msg, libc::MSG_DONTWAIT | libc::MSG_CMSG_CLOEXEC) < 0 {
+                return;
+            }
+            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+            while !cmsg.is_null() {
+                if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
+                    let n = ((*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / std::mem::size_of::<RawFd>();
+                    let data = libc::CMSG_DATA(cmsg) as *const RawFd;
+                    for k in 0..n {
+                        libc::close(*data.add(k));
+                    }
+                }
+                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            }
+        }
+    }
+}
+
 /// The overlapped clone. Gives the plan back when no slot is free or the
-/// clone failed (then no child exists and the plan is untouched).
-fn launch_overlapped(plan: Box<ChildPlan>) -> Result<libc::pid_t, Box<ChildPlan>> {
-    let Ok(mut slots) = SLOTS.lock() else { return Err(plan) };
-    let Some(i) = take_slot(&mut slots) else { return Err(plan) };
-    let slot = &mut slots[i];
+/// clone failed (then no child exists).
+fn launch_overlapped(mut plan: Box<ChildPlan>) -> Result<libc::pid_t, Box<ChildPlan>> {
+    let Ok(mut pool) = POOL.lock() else { return Err(plan) };
+    let Some(i) = pool.take_slot() else { return Err(plan) };
+    let limit = pool.limit;
+    let socket = pool.sockets.get(i).copied();
+    let mut flags = libc::CLONE_VM | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD;
+    plan.fd_passing = None;
+    if let Some((parent_end, child_end)) = socket {
+        drain_socket(child_end);
+        if send_fds(parent_end, [plan.stdin_src, plan.stdout_src, plan.stderr_src]) {
+            plan.fd_passing = Some(FdPassing { below: limit, socket: child_end });
+            flags |= libc::CLONE_FILES;
+        }
+    }
+    let slot = &mut pool.slots[i];
     let plan_ptr = &*plan as *const ChildPlan as *mut libc::c_void;
     slot.busy.store(1, Ordering::Release);
     slot.plan = Some(plan);
-    // SAFETY: see the module comment. The slot (stack, plan, busy word) is
-    // not reused or freed until the kernel has zeroed `busy`.
+    // SAFETY: see the module comment. The slot (stack, plan, socket, busy
+    // word) is not reused or freed until the kernel has zeroed `busy`.
     let pid = unsafe {
         libc::clone(
             clone_entry,
             slot.stack.top(),
-            libc::CLONE_VM | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD,
+            flags,
             plan_ptr,
             std::ptr::null_mut::<libc::pid_t>(),
             std::ptr::null_mut::<libc::c_void>(),
@@ -336,7 +495,11 @@ fn launch_overlapped(plan: Box<ChildPlan>) -> Result<libc::pid_t, Box<ChildPlan>
     };
     if pid < 0 {
         slot.busy.store(0, Ordering::Relaxed);
-        return Err(slot.plan.take().expect("plan stored just above"));
+        let mut plan = slot.plan.take().expect("plan stored just above");
+        if let Some(passing) = plan.fd_passing.take() {
+            drain_socket(passing.socket);
+        }
+        return Err(plan);
     }
     Ok(pid)
 }
@@ -446,6 +609,25 @@ fn errno_of(result: isize) -> i32 {
 /// Must only be called in a freshly cloned or forked child, with `plan`
 /// prepared by the parent before and kept alive until exec or exit.
 pub unsafe fn run_child(plan: &ChildPlan) -> ! {
+    // The fds 0, 1, 2 come from here.
+    let mut sources = [plan.stdin_src, plan.stdout_src, plan.stderr_src];
+    if let Some(passing) = plan.fd_passing {
+        // Still on the daemon's fd table: take a private one holding only
+        // the low fds (the slot's socket among them) before touching any fd.
+        let r = sys(
+            libc::SYS_close_range,
+            &[passing.below as usize, u32::MAX as usize, libc::CLOSE_RANGE_UNSHARE as usize],
+        );
+        if r != 0 && sys(libc::SYS_unshare, &[libc::CLONE_FILES as usize]) != 0 {
+            // No table of our own: fd 2 is still the daemon's, so leave
+            // without a word (the exit status shows in the log).
+            exit_now();
+        }
+        match receive_fds(passing.socket) {
+            Some(fds) => sources = fds,
+            None => exit_now(),
+        }
+    }
     reset_signals();
 
     // Own process group, so signals aimed at the daemon's group (Ctrl-C in
@@ -453,9 +635,9 @@ pub unsafe fn run_child(plan: &ChildPlan) -> ! {
     sys(libc::SYS_setpgid, &[0, 0]);
 
     // dup3 (aarch64 has no dup2); sources are >= 3, never equal to 0-2.
-    sys(libc::SYS_dup3, &[plan.stdin_src as usize, 0, 0]);
-    sys(libc::SYS_dup3, &[plan.stdout_src as usize, 1, 0]);
-    sys(libc::SYS_dup3, &[plan.stderr_src as usize, 2, 0]);
+    sys(libc::SYS_dup3, &[sources[0] as usize, 0, 0]);
+    sys(libc::SYS_dup3, &[sources[1] as usize, 1, 0]);
+    sys(libc::SYS_dup3, &[sources[2] as usize, 2, 0]);
     if plan.stdin_is_socket {
         let flags = sys(libc::SYS_fcntl, &[0, libc::F_GETFL as usize]);
         if flags >= 0 {
@@ -535,11 +717,59 @@ pub unsafe fn run_child(plan: &ChildPlan) -> ! {
     not_spawned(&mut msg)
 }
 
-unsafe fn not_spawned(msg: &mut StackMsg) -> ! {
-    msg.push(b"supervisor: child process was not spawned\n").flush();
+/// Leaves at once with status 127.
+unsafe fn exit_now() -> ! {
     loop {
         sys(libc::SYS_exit_group, &[127]);
     }
+}
+
+/// In the child, on its private fd table: receives the three source fds
+/// the parent sent to this slot's socket, each moved to 3 or above so the
+/// dup3 onto 0-2 cannot clobber another source. Raw calls only.
+unsafe fn receive_fds(socket: RawFd) -> Option<[RawFd; 3]> {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut buf = CmsgBuf([0; 64]);
+    let mut msg: libc::msghdr = std::mem::zeroed();
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = buf.0.as_mut_ptr().cast();
+    msg.msg_controllen = buf.0.len() as _;
+    let r = loop {
+        let r = sys(libc::SYS_recvmsg, &[socket as usize, &mut msg as *mut _ as usize, libc::MSG_CMSG_CLOEXEC as usize]);
+        if r != -(libc::EINTR as isize) {
+            break r;
+        }
+    };
+    if r < 0 {
+        return None;
+    }
+    let cmsg = libc::CMSG_FIRSTHDR(&msg);
+    if cmsg.is_null()
+        || (*cmsg).cmsg_level != libc::SOL_SOCKET
+        || (*cmsg).cmsg_type != libc::SCM_RIGHTS
+        || ((*cmsg).cmsg_len as usize) < libc::CMSG_LEN(12) as usize
+    {
+        return None;
+    }
+    let data = libc::CMSG_DATA(cmsg) as *const RawFd;
+    let mut fds = [*data, *data.add(1), *data.add(2)];
+    for fd in &mut fds {
+        if *fd < 3 {
+            let moved = sys(libc::SYS_fcntl, &[*fd as usize, libc::F_DUPFD_CLOEXEC as usize, 3]);
+            if moved < 0 {
+                return None;
+            }
+            *fd = moved as RawFd;
+        }
+    }
+    Some(fds)
+}
+
+unsafe fn not_spawned(msg: &mut StackMsg) -> ! {
+    msg.push(b"supervisor: child process was not spawned\n").flush();
+    exit_now()
 }
 
 /// Gives the child default signal handling and an empty signal mask: the
