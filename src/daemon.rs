@@ -255,6 +255,8 @@ async fn run_once(
     for m in messages.infos.drain(..) {
         sup.log().info(&m);
     }
+    // A previous life's AUTO logs may still be being created.
+    crate::supervisor::autologs::wait_idle();
     if !config.daemon.nocleanup {
         for w in crate::logs::childlog::clear_auto_logs(&config.daemon.childlogdir, &config.daemon.identifier) {
             sup.log().warn(&w);

@@ -301,7 +301,7 @@ const MAX_SLOTS: usize = 64;
 const KEEP_FREE: usize = 8;
 /// How many slots get an fd-passing socketpair (two fds each): enough for
 /// the children in flight during a burst on a small machine.
-const SOCKET_SLOTS: usize = 16;
+const SOCKET_SLOTS: usize = 32;
 
 /// The slots, and the socketpairs that go with the first SOCKET_SLOTS.
 struct Pool {
