@@ -300,8 +300,15 @@ impl Supervisor {
                 return outcome;
             }
             let deadline = self.next_deadline();
+            // An interrupted step continues at once: only what is already
+            // waiting gets handled in between. Going through the timer
+            // instead parked this thread until a runtime worker turned the
+            // timer, and during a burst of 1000 spawns the workers wait
+            // behind hundreds of starting children (tens of ms per park).
+            let resume_now = self.more_work;
             let sleep = async {
                 match deadline {
+                    _ if resume_now => {}
                     Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
                     None => std::future::pending::<()>().await,
                 }
