@@ -279,7 +279,8 @@ impl Drop for ChildStack {
 
 /// One stack and the plan of the child that may be using both.
 struct Slot {
-    stack: ChildStack,
+    /// None while idle beyond KEEP_FREE (unmapped to keep the RSS small).
+    stack: Option<ChildStack>,
     /// Non-zero while a child may use this slot; the kernel zeroes it
     /// (CLONE_CHILD_CLEARTID) when the child has exec'd or exited. Boxed so
     /// its address never changes.
@@ -347,11 +348,19 @@ impl Pool {
         self.sockets = made;
     }
 
-    /// Frees the plans of children that are done.
+    /// Frees the plans of children that are done, and unmaps the stacks
+    /// of idle slots beyond KEEP_FREE.
     fn reclaim(&mut self) {
+        let mut kept = 0;
         for slot in &mut self.slots {
             if slot.plan.is_some() && !slot.in_flight() {
                 slot.plan = None;
+            }
+            if slot.plan.is_none() && slot.stack.is_some() {
+                kept += 1;
+                if kept > KEEP_FREE {
+                    slot.stack = None;
+                }
             }
         }
     }
@@ -362,22 +371,22 @@ impl Pool {
     fn take_slot(&mut self) -> Option<usize> {
         self.make_sockets();
         self.reclaim();
-        // Unmap surplus free stacks from the end (never a socket slot).
-        let free = self.slots.iter().filter(|s| s.plan.is_none()).count();
-        let mut surplus = free.saturating_sub(KEEP_FREE);
-        while surplus > 0 && self.slots.len() > SOCKET_SLOTS && self.slots.last().is_some_and(|s| s.plan.is_none()) {
-            self.slots.pop();
-            surplus -= 1;
+        let idle = |s: &Slot| s.plan.is_none();
+        let i = match self.slots.iter().position(|s| idle(s) && s.stack.is_some()) {
+            Some(i) => i,
+            None => match self.slots.iter().position(idle) {
+                Some(i) => i,
+                None if self.slots.len() < MAX_SLOTS => {
+                    self.slots.push(Slot { stack: None, busy: Box::new(AtomicU32::new(0)), plan: None });
+                    self.slots.len() - 1
+                }
+                None => return None,
+            },
+        };
+        if self.slots[i].stack.is_none() {
+            self.slots[i].stack = Some(ChildStack::new()?);
         }
-        if let Some(i) = self.slots.iter().position(|s| s.plan.is_none()) {
-            return Some(i);
-        }
-        if self.slots.len() >= MAX_SLOTS {
-            return None;
-        }
-        let stack = ChildStack::new()?;
-        self.slots.push(Slot { stack, busy: Box::new(AtomicU32::new(0)), plan: None });
-        Some(self.slots.len() - 1)
+        Some(i)
     }
 }
 
@@ -485,7 +494,7 @@ fn launch_overlapped(mut plan: Box<ChildPlan>) -> Result<libc::pid_t, Box<ChildP
     let pid = unsafe {
         libc::clone(
             clone_entry,
-            slot.stack.top(),
+            slot.stack.as_ref().map_or(std::ptr::null_mut(), ChildStack::top),
             flags,
             plan_ptr,
             std::ptr::null_mut::<libc::pid_t>(),
