@@ -65,6 +65,9 @@ pub fn main() -> i32 {
             Err(e) => return print_exit(&usage_error(&argv0, &format!("could not fork: {e}"))),
         }
     }
+    // Each process holds up to 5 fds (3 pipe ends, 2 log files).
+    let processes: usize = config.groups.iter().map(|g| g.processes.len()).sum();
+    crate::process::spawn::presize_fd_table(processes * 5 + 64);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -256,6 +259,8 @@ async fn run_once(
     for m in messages.infos.drain(..) {
         sup.log().info(&m);
     }
+    // A previous life's AUTO logs may still be being created.
+    crate::supervisor::autologs::wait_idle();
     if !config.daemon.nocleanup {
         for w in crate::logs::childlog::clear_auto_logs(&config.daemon.childlogdir, &config.daemon.identifier) {
             sup.log().warn(&w);

@@ -369,13 +369,39 @@ fn many_concurrent_spawns_from_several_threads() {
 }
 
 #[test]
-fn plain_fork_fallback_passes_the_same_tests() {
-    if std::env::var_os("RSUP_SPAWN_FORK").is_some() {
+fn burst_beyond_the_overlapped_slots() {
+    // More children at once than there are overlapped-clone slots (64):
+    // the excess goes through the waiting clone, and every child still gets
+    // its own argv, environment and pipes.
+    let children: Vec<_> = (0..150)
+        .map(|i| {
+            let mut s = spec(&format!("sh -c 'echo $N-{i}'"));
+            s.environment = vec![("N".into(), format!("n{i}"))];
+            (i, spawn(&s).expect("spawn failed"))
+        })
+        .collect();
+    for (i, child) in children {
+        let r = finish(child);
+        assert_eq!(r.stdout, format!("n{i}-{i}\n"));
+        assert_eq!(r.code, 0);
+    }
+    // Every child has exec'd or exited, so none can still be reading the
+    // memory prepared for it (other tests may be spawning: poll).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while rsupervisor::process::spawn::spawns_in_flight() != 0 {
+        assert!(std::time::Instant::now() < deadline, "spawn slots never released");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Runs this whole file again with `var=1` in the environment.
+fn rerun_with(var: &str) {
+    if std::env::var_os("RSUP_SPAWN_FORK").is_some() || std::env::var_os("RSUP_SPAWN_VFORK").is_some() {
         return;
     }
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--test-threads=2", "--skip", "plain_fork_fallback"])
-        .env("RSUP_SPAWN_FORK", "1")
+        .args(["--test-threads=2", "--skip", "fallback_passes_the_same_tests"])
+        .env(var, "1")
         .output()
         .unwrap();
     assert!(
@@ -384,4 +410,14 @@ fn plain_fork_fallback_passes_the_same_tests() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn plain_fork_fallback_passes_the_same_tests() {
+    rerun_with("RSUP_SPAWN_FORK");
+}
+
+#[test]
+fn waiting_clone_fallback_passes_the_same_tests() {
+    rerun_with("RSUP_SPAWN_VFORK");
 }

@@ -6,13 +6,14 @@
 mod child;
 mod command;
 mod errno;
+mod rawsys;
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
-use child::{ChildPlan, UserPlan};
+use child::{ChildPlan, LaunchMode, UserPlan};
 pub use command::{py_repr, shlex_split, SplitError};
 pub use errno::{errno_code, errno_name};
 
@@ -130,27 +131,20 @@ pub fn spawn(spec: &SpawnSpec) -> Result<SpawnedChild, SpawnError> {
         None => None,
     };
 
-    let mut plan = ChildPlan {
-        filename: filename_c,
-        argv0: argv[0].as_bytes().to_vec(),
-        argv_ptrs: argv_c.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect(),
-        envp_ptrs: env_c.iter().map(|e| e.as_ptr()).chain(std::iter::once(std::ptr::null())).collect(),
-        stdin_src: -1,
-        stdout_src: pipes.child_stdout.as_raw_fd(),
-        stderr_src: pipes.child_stderr.as_ref().unwrap_or(&pipes.child_stdout).as_raw_fd(),
-        stdin_is_socket: stdin_socket.is_some(),
-        user,
-        directory,
-        umask: spec.umask.map(|m| m as libc::mode_t),
-        max_fd: max_fd(),
-    };
+    let mut plan = ChildPlan::new(filename_c, argv_c, env_c);
     plan.stdin_src = match (&stdin_socket, &pipes.child_stdin) {
         (Some(sock), _) => sock.as_raw_fd(),
         (None, Some(child_stdin)) => child_stdin.as_raw_fd(),
         (None, None) => unreachable!("stdin pipe exists whenever there is no fcgi socket"),
     };
+    plan.stdout_src = pipes.child_stdout.as_raw_fd();
+    plan.stderr_src = pipes.child_stderr.as_ref().unwrap_or(&pipes.child_stdout).as_raw_fd();
+    plan.stdin_is_socket = stdin_socket.is_some();
+    plan.user = user;
+    plan.directory = directory;
+    plan.umask = spec.umask.map(|m| m as libc::mode_t);
 
-    let pid = child::launch(&plan, !force_fork()).map_err(|errno| {
+    let pid = child::launch(plan, launch_mode()).map_err(|errno| {
         SpawnError::Os(if errno == libc::EAGAIN {
             format!("Too many processes in process table to spawn '{}'", spec.process_name)
         } else {
@@ -163,11 +157,68 @@ pub fn spawn(spec: &SpawnSpec) -> Result<SpawnedChild, SpawnError> {
 }
 
 /// `RSUP_SPAWN_FORK=1` in the daemon's environment makes spawns use plain
-/// fork instead of the shared-memory clone (a safety valve, and how the
-/// tests cover both ways).
-fn force_fork() -> bool {
-    static FORCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *FORCE.get_or_init(|| std::env::var_os("RSUP_SPAWN_FORK").is_some_and(|v| v == "1"))
+/// fork, `RSUP_SPAWN_VFORK=1` the shared-memory clone that waits for each
+/// exec, instead of the overlapped clone (safety valves, and how the tests
+/// cover every way).
+fn launch_mode() -> LaunchMode {
+    static MODE: std::sync::OnceLock<LaunchMode> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| v == "1");
+        if set("RSUP_SPAWN_FORK") {
+            LaunchMode::Fork
+        } else if set("RSUP_SPAWN_VFORK") {
+            LaunchMode::Vfork
+        } else {
+            LaunchMode::Overlapped
+        }
+    })
+}
+
+/// Grows this process's fd table now to hold `fds` descriptors (capped by
+/// the fd limit). Call it while the process still has one thread: the
+/// kernel grows a table shared by several threads only after an RCU grace
+/// period, and growing it step by step while 1000 programs start cost
+/// 7 such waits (about 85 ms) on the spawning thread. The table would
+/// reach this size anyway; it never shrinks.
+pub fn presize_fd_table(fds: usize) {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit with a valid struct.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return;
+    }
+    let target = (fds as u64).min(lim.rlim_cur.saturating_sub(1)).min(1 << 20) as libc::c_int;
+    if target <= 64 {
+        return;
+    }
+    // SAFETY: duplicating our own fd onto a number nothing uses (checked
+    // with F_GETFD first), then closing both.
+    unsafe {
+        if libc::fcntl(target, libc::F_GETFD) >= 0 {
+            return; // already in use, so the table is that big already
+        }
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if null < 0 {
+            return;
+        }
+        if libc::dup3(null, target, libc::O_CLOEXEC) == target {
+            libc::close(target);
+        }
+        libc::close(null);
+    }
+}
+
+/// Releases what children that have exec'd (or exited) no longer need: the
+/// memory prepared for them and the daemon's last copies of their pipe
+/// ends. Spawning does this too; the supervisor also calls it after each
+/// step so those pipe ends do not outlive a burst for long.
+pub fn reclaim_finished() {
+    child::reclaim();
+}
+
+/// How many started children may still be reading the memory prepared for
+/// them (between clone and exec); for tests and diagnostics.
+pub fn spawns_in_flight() -> usize {
+    child::in_flight()
 }
 
 /// The child's environment: the daemon's own, then SUPERVISOR_ENABLED,
@@ -319,15 +370,5 @@ fn set_nonblocking(fd: RawFd) {
         if flags >= 0 {
             libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
         }
-    }
-}
-
-/// The fd limit, for closing fds one by one on kernels without close_range.
-fn max_fd() -> libc::c_int {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
-        lim.rlim_cur.min(65536) as libc::c_int
-    } else {
-        1024
     }
 }

@@ -18,7 +18,7 @@ use crate::logs::mainlog::{Level, MainLog};
 use crate::process::signals::signame;
 use crate::process::state::{ProcessState, SupervisorState};
 use crate::rpc::value::{codes, Fault, RpcResult};
-use crate::logs::childlog::create_auto_log;
+use crate::supervisor::autologs::{AutoLogBatch, PendingAutoLogs};
 use crate::supervisor::handle::{Channel, Notice, Request};
 use crate::supervisor::logger::Logger;
 use crate::supervisor::output::PipeEvent;
@@ -108,6 +108,8 @@ pub struct Supervisor {
     /// processes re-checked 1000 pending keys by linear name search after
     /// every event (4 s of memcmp).
     find_index: std::cell::RefCell<std::collections::HashMap<ProcKey, (usize, usize)>>,
+    /// Some process may still have AUTO logs being created (see autologs).
+    auto_pending: bool,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -162,6 +164,7 @@ impl Supervisor {
             more_work: false,
             pass_cursor: 0,
             find_index: Default::default(),
+            auto_pending: false,
         }
     }
 
@@ -189,33 +192,36 @@ impl Supervisor {
             ),
             _ => None,
         };
-        let childlogdir = self.config.daemon.childlogdir.clone();
-        let identifier = self.config.daemon.identifier.clone();
-        let mut processes = Vec::with_capacity(config.processes.len());
+        // The AUTO log files are created by a helper thread, in this order;
+        // each process waits for its own before anything uses their paths.
+        let mut requests: Vec<(String, &'static str)> = Vec::new();
+        let mut indices = Vec::with_capacity(config.processes.len());
         for pc in &config.processes {
-            let mut auto = |target: &LogTarget, channel: &str| -> Option<std::path::PathBuf> {
-                if *target == LogTarget::Auto {
-                    match create_auto_log(&childlogdir, &pc.name, &identifier, channel) {
-                        Ok(p) => Some(p),
-                        Err(e) => {
-                            self.ctx.log.warn(&format!(
-                                "could not create AUTO {channel} log for {} in {}: {e}",
-                                pc.name,
-                                childlogdir.display()
-                            ));
-                            None
-                        }
-                    }
-                } else {
-                    None
-                }
+            let mut want = |target: &LogTarget, channel: &'static str| {
+                (*target == LogTarget::Auto).then(|| {
+                    requests.push((pc.name.clone(), channel));
+                    requests.len() - 1
+                })
             };
-            let out = auto(&pc.stdout.logfile, "stdout");
-            let err = auto(&pc.stderr.logfile, "stderr");
-            let mut p = Subprocess::new(pc.clone(), &config.name, out, err);
+            let out = want(&pc.stdout.logfile, "stdout");
+            let err = want(&pc.stderr.logfile, "stderr");
+            indices.push((out, err));
+        }
+        let batch = (!requests.is_empty()).then(|| {
+            AutoLogBatch::start(self.config.daemon.childlogdir.clone(), self.config.daemon.identifier.clone(), requests)
+        });
+        let mut processes = Vec::with_capacity(config.processes.len());
+        for (pc, (out, err)) in config.processes.iter().zip(indices) {
+            let mut p = Subprocess::new(pc.clone(), &config.name, None, None);
+            if let Some(batch) = &batch {
+                if out.is_some() || err.is_some() {
+                    p.pending_auto = Some(PendingAutoLogs { batch: batch.clone(), stdout: out, stderr: err });
+                }
+            }
             p.fcgi_socket = fcgi_socket.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
             processes.push(p);
         }
+        self.auto_pending = self.auto_pending || batch.is_some();
         let name = config.name.clone();
         self.groups.push(Group { config, processes, fcgi_socket });
         self.on_group_added(&name);
@@ -315,8 +321,15 @@ impl Supervisor {
                 self.handle_request(r);
             }
             let deadline = self.next_deadline();
+            // An interrupted step continues at once: only what is already
+            // waiting gets handled in between. Going through the timer
+            // instead parked this thread until a runtime worker turned the
+            // timer, and during a burst of 1000 spawns the workers wait
+            // behind hundreds of starting children (tens of ms per park).
+            let resume_now = self.more_work;
             let sleep = async {
                 match deadline {
+                    _ if resume_now => {}
                     Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
                     None => std::future::pending::<()>().await,
                 }
@@ -552,6 +565,7 @@ impl Supervisor {
                 break;
             }
         }
+        crate::process::spawn::reclaim_finished();
     }
 
     pub fn flush_changes(&mut self) {
@@ -648,8 +662,23 @@ impl Supervisor {
         best
     }
 
+    /// Waits for every AUTO log still being created and records it, so
+    /// that requests see the same paths 4.3.0 would have created at once.
+    pub fn resolve_auto_logs(&mut self) {
+        if !self.auto_pending {
+            return;
+        }
+        self.auto_pending = false;
+        for g in &mut self.groups {
+            for p in &mut g.processes {
+                p.resolve_auto_logs(&mut self.ctx);
+            }
+        }
+    }
+
     fn handle_request(&mut self, req: Request) {
         self.ctx.waits_dirty = true;
+        self.resolve_auto_logs();
         match req {
             Request::Rpc { method, params, reply } => {
                 let name = method.strip_prefix("supervisor.").unwrap_or(&method).to_string();

@@ -9,8 +9,10 @@
 //! - `rpc`: the `supervisor.*` methods; `waits`: their `wait=true` answers;
 //!   `info`: the info structs they return.
 //! - `output`: pipe reader and stdin writer tasks; `fcgi`: fcgi-program
-//!   sockets; `logger`: main log helpers.
+//!   sockets; `logger`: main log helpers; `autologs`: AUTO log files
+//!   created by a helper thread.
 
+pub mod autologs;
 pub mod core;
 pub mod events_glue;
 pub mod fcgi;

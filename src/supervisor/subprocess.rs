@@ -16,6 +16,7 @@ use crate::process::signals::signame;
 use crate::process::spawn::{spawn, SpawnSpec};
 use crate::process::state::{ProcessState, SupervisorState};
 use crate::process::waitstatus::decode_wait_status;
+use crate::supervisor::autologs::PendingAutoLogs;
 use crate::supervisor::handle::Channel;
 use crate::supervisor::logger::Logger;
 use crate::supervisor::output::{start_reader, ChannelLog, PipeHub, ReaderHandle, ReaderMode, StdinWriter};
@@ -132,6 +133,9 @@ pub struct Subprocess {
     /// Extra environment for the child (eventlistener credentials, ...).
     pub extra_env: Vec<(String, String)>,
     pub live: Option<Live>,
+    /// AUTO log files still being created by the helper thread; taken (and
+    /// the paths above filled in) before anything uses them.
+    pub pending_auto: Option<PendingAutoLogs>,
 }
 
 fn target_path(t: &LogTarget) -> Option<PathBuf> {
@@ -175,6 +179,28 @@ impl Subprocess {
             route_stderr,
             extra_env: Vec::new(),
             live: None,
+            pending_auto: None,
+        }
+    }
+
+    /// Waits for this process's AUTO log files (see `autologs`) and records
+    /// their paths; a file that could not be created is logged and left
+    /// unset, as at group creation before.
+    pub fn resolve_auto_logs(&mut self, ctx: &mut Ctx) {
+        let Some(pending) = self.pending_auto.take() else { return };
+        for (index, channel) in [(pending.stdout, "stdout"), (pending.stderr, "stderr")] {
+            let Some(i) = index else { continue };
+            match pending.batch.wait(i) {
+                Ok(path) => match channel {
+                    "stdout" => self.stdout_path = Some(path),
+                    _ => self.stderr_path = Some(path),
+                },
+                Err(e) => ctx.log.warn(&format!(
+                    "could not create AUTO {channel} log for {} in {}: {e}",
+                    self.config.name,
+                    pending.dir().display()
+                )),
+            }
         }
     }
 
@@ -224,6 +250,7 @@ impl Subprocess {
 
     /// Starts the process (4.3.0's Subprocess.spawn). Returns the pid.
     pub fn spawn(&mut self, ctx: &mut Ctx) -> Option<i32> {
+        self.resolve_auto_logs(ctx);
         let name = self.config.name.clone();
         if self.pid != 0 {
             ctx.log.warn(&format!("process '{name}' already running"));
