@@ -68,6 +68,16 @@ pub fn main() -> i32 {
     // Each process holds up to 5 fds (3 pipe ends, 2 log files).
     let processes: usize = config.groups.iter().map(|g| g.processes.len()).sum();
     crate::process::spawn::presize_fd_table(processes * 5 + 64);
+    // One malloc arena: the daemon's few short-lived helper threads (AUTO
+    // log creation) would otherwise each leave an arena of their own behind.
+    // A fixed mmap threshold: glibc otherwise raises it to the largest block
+    // freed so far, and after a burst of big answers (200 clients fetching
+    // 1000 processes' info at once) that memory stayed in the heap for good.
+    // SAFETY: plain libc calls before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -26,7 +26,7 @@ use crate::supervisor::subprocess::{Ctx, ProcKey, SpawnEnv, StateChange, Subproc
 use crate::supervisor::waits::Waiter;
 
 /// How long one step may run state machines before answering requests.
-const STEP_BUDGET: Duration = Duration::from_millis(5);
+const STEP_BUDGET: Duration = Duration::from_millis(2);
 /// Waiting requests handled at the top of every turn.
 const REQUEST_BATCH: usize = 16;
 
@@ -87,6 +87,8 @@ pub struct Supervisor {
     /// The earliest time a pending call needs a look without any event
     /// (its `waiting for x to stop` report), as of the last check.
     pub waiters_deadline: Option<Instant>,
+    /// A request was handled since the last turn (schedules a trim).
+    answered: bool,
     pub notices: broadcast::Sender<Notice>,
     pipe_rx: mpsc::UnboundedReceiver<PipeEvent>,
     stopping: bool,
@@ -154,6 +156,7 @@ impl Supervisor {
             },
             waiters: Vec::new(),
             waiters_deadline: None,
+            answered: false,
             notices,
             pipe_rx,
             stopping: false,
@@ -303,9 +306,11 @@ impl Supervisor {
         let mut requests_open = true;
         let mut control_open = true;
         // A deadline, not a period: a second after startup (later if the
-        // autostart programs are still being started), give the memory freed
-        // by config parsing and the first spawns back to the system (glibc
-        // keeps freed chunks inside the heap otherwise).
+        // autostart programs are still being started) and a second after the
+        // last request, give the memory freed by config parsing, the first
+        // spawns or a burst of big answers back to the system (glibc keeps
+        // freed chunks inside the heap otherwise: 200 clients fetching 1000
+        // processes' info at once left ~300 MiB behind).
         let mut trim_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
         loop {
             if let Some(outcome) = self.outcome {
@@ -316,9 +321,16 @@ impl Supervisor {
             // exiting all the time (a restart storm) the pipe and SIGCHLD
             // branches are always ready, and a request left to select!'s
             // random pick waited several steps.
-            for _ in 0..REQUEST_BATCH {
+            let mut handled = 0;
+            while handled < REQUEST_BATCH {
                 let Ok(r) = requests.try_recv() else { break };
                 self.handle_request(r);
+                handled += 1;
+            }
+            if handled > 0 {
+                // What the requests started (and their pending answers)
+                // must move now, not at the next event.
+                self.step();
             }
             let deadline = self.next_deadline();
             // An interrupted step continues at once: only what is already
@@ -365,6 +377,9 @@ impl Supervisor {
                 }
             }
             self.step();
+            if std::mem::take(&mut self.answered) {
+                trim_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
+            }
             // The daemon runs on one thread: let the servers and the pipe hub
             // have their turn after every step. Otherwise, in a restart storm,
             // the always-ready SIGCHLD and pipe branches kept this task running
@@ -678,6 +693,7 @@ impl Supervisor {
 
     fn handle_request(&mut self, req: Request) {
         self.ctx.waits_dirty = true;
+        self.answered = true;
         self.resolve_auto_logs();
         match req {
             Request::Rpc { method, params, reply } => {
@@ -695,7 +711,12 @@ impl Supervisor {
                     Reply::Now(result) => {
                         let _ = reply.send(result);
                     }
-                    Reply::Later(kind) => self.waiters.push(Waiter { kind, reply }),
+                    Reply::Later(kind) => {
+                        self.waiters.push(Waiter { kind, reply });
+                        // Look at it in the next step even if nothing else
+                        // changes: it may be decided already.
+                        self.ctx.waits_dirty = true;
+                    }
                 }
             }
             Request::LogPath { process, channel, reply } => {

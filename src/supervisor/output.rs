@@ -217,9 +217,11 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::Unbou
             return;
         }
     };
-    let mut pipes: HashMap<RawFd, Watched> = HashMap::new();
+    // Boxed: the table then holds 12 bytes per bucket instead of a whole
+    // entry, and with 2000 pipes it has 4096 buckets.
+    let mut pipes: HashMap<RawFd, Box<Watched>> = HashMap::new();
     let mut ready = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
-    let finish = |pipes: &mut HashMap<RawFd, Watched>, fd: RawFd| {
+    let finish = |pipes: &mut HashMap<RawFd, Box<Watched>>, fd: RawFd| {
         if let Some(w) = pipes.remove(&fd) {
             let _ = epoll.get_ref().ctl(libc::EPOLL_CTL_DEL, fd);
             drop(w.fd);
@@ -238,7 +240,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::Unbou
                         let _ = sink.events.send(PipeEvent::ReaderDone { serial: sink.serial, channel: sink.channel });
                         continue;
                     }
-                    pipes.insert(raw, Watched { fd, sink });
+                    pipes.insert(raw, Box::new(Watched { fd, sink }));
                 }
                 Some(HubCmd::Drain { fd, serial, channel }) => {
                     let Some(w) = pipes.get_mut(&fd) else { continue };

@@ -297,12 +297,12 @@ impl Slot {
 
 /// At most this many children between clone and exec at once; past that
 /// the parent waits (vfork) for each child.
-const MAX_SLOTS: usize = 64;
+const MAX_SLOTS: usize = 8;
 /// Free slots kept mapped for the next burst; the rest are unmapped.
 const KEEP_FREE: usize = 8;
 /// How many slots get an fd-passing socketpair (two fds each): enough for
 /// the children in flight during a burst on a small machine.
-const SOCKET_SLOTS: usize = 32;
+const SOCKET_SLOTS: usize = 8;
 
 /// The slots, and the socketpairs that go with the first SOCKET_SLOTS.
 struct Pool {
