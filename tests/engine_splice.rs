@@ -11,33 +11,18 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rsupervisor::logs::mainlog::{Level, MainLog};
+use rsupervisor::logs::mainlog::Level;
 use rsupervisor::logs::rotating::backup_name;
-use rsupervisor::supervisor::{Notice, Supervisor, SupervisorHandle};
+use rsupervisor::supervisor::Notice;
 use support::*;
-use tokio::sync::mpsc;
 
 /// Like support::start but at loglevel=info, so nobody wants a copy of
 /// child output and the reader may splice.
 fn start_info(body: &str) -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "[supervisord]\nlogfile={d}/main.log\npidfile={d}/sd.pid\nchildlogdir={d}\nloglevel=info\n\n{}",
-        body.replace("{dir}", &dir.path().display().to_string()),
-        d = dir.path().display()
-    );
-    let path = dir.path().join("supervisord.conf");
-    std::fs::write(&path, text).unwrap();
     std::fs::write(dir.path().join("writer.py"), WRITER).unwrap();
     std::fs::write(dir.path().join("step_writer.py"), STEP_WRITER).unwrap();
-    let config = rsupervisor::config::load(&path).expect("test config loads");
-    let log = MainLog::open(Some(&dir.path().join("main.log")), 0, 0, Level::Info, false).unwrap();
-    let mut sup = Supervisor::new(config, Some(log));
-    sup.add_initial_groups().unwrap();
-    let (handle, requests) = SupervisorHandle::channel();
-    let (control, mut control_rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(async move { sup.run(requests, &mut control_rx).await });
-    Running { dir, handle, control, task }
+    start_at(dir, body, Level::Info)
 }
 
 /// The child: writes LINES numbered 16-byte lines in bursts of BURST

@@ -30,8 +30,13 @@ pub struct Running {
 /// A config with a main log at debug level in a fresh temp dir; `body`
 /// holds the program sections (`{dir}` is replaced by the temp dir).
 pub fn write_config(dir: &Path, body: &str) -> Config {
+    write_config_at(dir, body, "debug")
+}
+
+/// The same with the main log at `loglevel`.
+pub fn write_config_at(dir: &Path, body: &str, loglevel: &str) -> Config {
     let text = format!(
-        "[supervisord]\nlogfile={d}/main.log\npidfile={d}/sd.pid\nchildlogdir={d}\nloglevel=debug\n\n{}",
+        "[supervisord]\nlogfile={d}/main.log\npidfile={d}/sd.pid\nchildlogdir={d}\nloglevel={loglevel}\n\n{}",
         body.replace("{dir}", &dir.display().to_string()),
         d = dir.display()
     );
@@ -41,9 +46,18 @@ pub fn write_config(dir: &Path, body: &str) -> Config {
 }
 
 pub fn start(body: &str) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), body);
-    let log = MainLog::open(Some(&dir.path().join("main.log")), 0, 0, Level::Debug, false).unwrap();
+    start_at(tempfile::tempdir().unwrap(), body, Level::Debug)
+}
+
+/// Runs a supervisor for `body` in `dir` (which may already hold files the
+/// programs use) with the main log at `level` (Debug or Info).
+pub fn start_at(dir: tempfile::TempDir, body: &str, level: Level) -> Running {
+    let name = match level {
+        Level::Info => "info",
+        _ => "debug",
+    };
+    let config = write_config_at(dir.path(), body, name);
+    let log = MainLog::open(Some(&dir.path().join("main.log")), 0, 0, level, false).unwrap();
     let mut sup = Supervisor::new(config, Some(log));
     sup.add_initial_groups().unwrap();
     let (handle, requests) = SupervisorHandle::channel();
