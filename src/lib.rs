@@ -10,6 +10,7 @@
 //! - `http`: HTTP servers (unix socket and TCP), auth, logtail, web UI.
 //! - `ctl`: the Rust supervisorctl.
 //! - `daemon`: supervisord's command line, daemonizing and main loop wiring.
+//! - `sys`: small system-call wrappers shared by the others.
 
 pub mod config;
 pub mod ctl;
@@ -20,3 +21,4 @@ pub mod logs;
 pub mod process;
 pub mod rpc;
 pub mod supervisor;
+pub mod sys;

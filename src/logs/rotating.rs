@@ -245,15 +245,7 @@ fn inode_lock(dev: u64, ino: u64) -> Arc<Mutex<()>> {
 }
 
 fn set_append(file: &File, on: bool) {
-    let fd = file.as_raw_fd();
-    // SAFETY: plain fcntl on an fd we own.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            let flags = if on { flags | libc::O_APPEND } else { flags & !libc::O_APPEND };
-            libc::fcntl(fd, libc::F_SETFL, flags);
-        }
-    }
+    crate::sys::set_fd_flag(file.as_raw_fd(), libc::O_APPEND, on);
 }
 
 /// `<path>.<n>`
@@ -335,13 +327,7 @@ fn own_fd_named(path: &Path) -> Option<i32> {
 }
 
 fn clear_nonblocking(file: &File) {
-    let fd = file.as_raw_fd();
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 && flags & libc::O_NONBLOCK != 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
-    }
+    crate::sys::set_fd_flag(file.as_raw_fd(), libc::O_NONBLOCK, false);
 }
 
 /// Writes to a pipe/tty/device. Failures (a closed reader, a full disk on

@@ -365,10 +365,5 @@ fn dup_above_2(fd: RawFd) -> std::io::Result<OwnedFd> {
 }
 
 fn set_nonblocking(fd: RawFd) {
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
-        }
-    }
+    crate::sys::set_fd_flag(fd, libc::O_NONBLOCK, true);
 }
