@@ -258,10 +258,11 @@ impl Reader {
         self.ini.file_of(section).map(|s| s.to_string()).unwrap_or_else(|| self.configfile.clone())
     }
 
-    /// The processes of one program-like section; errors get supervisor's
+    /// The processes of one program-like section, each in its one shared
+    /// copy (see `GroupConfig::processes`); errors get supervisor's
     /// `in section '...' (file: '...')` suffix.
-    fn processes_from_section(&mut self, section: &str, group_name: &str) -> Result<Vec<ProcessConfig>, String> {
-        self.processes_inner(section, group_name).map_err(|e| {
+    fn processes_from_section(&mut self, section: &str, group_name: &str) -> Result<Vec<Arc<ProcessConfig>>, String> {
+        self.processes_inner(section, group_name).map(shared).map_err(|e| {
             format!("{} in section {} (file: {})", e, py_repr(section), py_repr(&self.section_file(section)))
         })
     }
@@ -452,7 +453,7 @@ impl Reader {
                 homogeneous_exclude.push(s.clone());
                 procs.extend(self.processes_from_section(&s, &group_name)?);
             }
-            groups.push(GroupConfig { name: group_name, priority, kind: GroupKind::Programs, processes: shared(procs) });
+            groups.push(GroupConfig { name: group_name, priority, kind: GroupKind::Programs, processes: procs });
         }
 
         for section in &all {
@@ -462,7 +463,7 @@ impl Reader {
             let name = process_or_group_name(&section["program:".len()..])?;
             let priority = integer(&self.saneget_or(section, "priority", "999", &here)?)?;
             let procs = self.processes_from_section(section, &name)?;
-            groups.push(GroupConfig { name, priority, kind: GroupKind::Programs, processes: shared(procs) });
+            groups.push(GroupConfig { name, priority, kind: GroupKind::Programs, processes: procs });
         }
 
         for section in &all {
@@ -510,7 +511,7 @@ impl Reader {
                     events,
                     result_handler,
                 },
-                processes: shared(procs),
+                processes: procs,
             });
         }
 
@@ -552,7 +553,7 @@ impl Reader {
             let socket = parse_fcgi_socket(&sock, proc_uid, owner, mode, backlog)
                 .map_err(|e| format!("{} in [{}] socket", e, section))?;
             let procs = self.processes_from_section(section, &name)?;
-            groups.push(GroupConfig { name, priority, kind: GroupKind::Fcgi { socket }, processes: shared(procs) });
+            groups.push(GroupConfig { name, priority, kind: GroupKind::Fcgi { socket }, processes: procs });
         }
 
         groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
@@ -891,8 +892,8 @@ pub fn load_ctl(path: Option<&Path>) -> Result<CtlConfig, ConfigError> {
     Ok(read_ctl_section(&ini, &here)?)
 }
 
-/// One shared copy of each process's settings (see `GroupConfig::processes`).
-/// Built into a new exact-size vector: collecting in place would keep the
+/// One shared copy of each process's settings (see `GroupConfig::processes`),
+/// built into a new exact-size vector: collecting in place would keep the
 /// (larger, growth-rounded) buffer of the settings themselves alive.
 fn shared(procs: Vec<ProcessConfig>) -> Vec<Arc<ProcessConfig>> {
     let mut out = Vec::with_capacity(procs.len());

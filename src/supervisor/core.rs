@@ -541,17 +541,19 @@ impl Supervisor {
     pub fn step(&mut self) {
         let began = Instant::now();
         self.more_work = false;
+        // Only requests add or remove groups, never a step, so one order
+        // serves every pass of this step.
+        let order: Vec<(usize, usize)> = self
+            .groups_by_priority()
+            .into_iter()
+            .flat_map(|gi| (0..self.groups[gi].processes.len()).map(move |pi| (gi, pi)))
+            .collect();
         for _ in 0..100 {
             // Spawning is the slow part (a fork each): past a small time
             // budget, leave the rest for the next turn so requests are
             // answered in between (1000 autostart programs at startup).
             // An interrupted pass resumes where it stopped, so the log
             // keeps 4.3.0's order (all spawns of a pass, then their successes).
-            let order: Vec<(usize, usize)> = self
-                .groups_by_priority()
-                .into_iter()
-                .flat_map(|gi| (0..self.groups[gi].processes.len()).map(move |pi| (gi, pi)))
-                .collect();
             let from = self.pass_cursor.min(order.len());
             self.pass_cursor = 0;
             for (n, &(gi, pi)) in order.iter().enumerate().skip(from) {
@@ -692,6 +694,9 @@ impl Supervisor {
     }
 
     fn handle_request(&mut self, req: Request) {
+        // Pending calls get a look at the next step: this request may add
+        // one that is decided already, or change what others wait on
+        // (a removed group) without any state change.
         self.ctx.waits_dirty = true;
         self.answered = true;
         self.resolve_auto_logs();
@@ -711,12 +716,7 @@ impl Supervisor {
                     Reply::Now(result) => {
                         let _ = reply.send(result);
                     }
-                    Reply::Later(kind) => {
-                        self.waiters.push(Waiter { kind, reply });
-                        // Look at it in the next step even if nothing else
-                        // changes: it may be decided already.
-                        self.ctx.waits_dirty = true;
-                    }
+                    Reply::Later(kind) => self.waiters.push(Waiter { kind, reply }),
                 }
             }
             Request::LogPath { process, channel, reply } => {

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use crate::logs::rotating::RotatingFile;
 use crate::supervisor::handle::Channel;
 
-/// One channel's log file, shared by the reader task (writes) and the
+/// One channel's log file, shared by the pipe hub (writes) and the
 /// supervisor (clear, reopen). None while the process is not running or
 /// when the channel is not logged to a file.
 pub type ChannelLog = Arc<Mutex<Option<RotatingFile>>>;
@@ -87,7 +87,7 @@ impl PipeHub {
     fn cmds(&self) -> &mpsc::UnboundedSender<HubCmd> {
         self.cmds.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(hub_task(rx, self.events.clone()));
+            tokio::spawn(hub_task(rx));
             tx
         })
     }
@@ -111,13 +111,7 @@ impl ReaderHandle {
 }
 
 fn set_nonblocking(fd: RawFd) {
-    // SAFETY: plain fcntl on an fd we own.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
-        }
-    }
+    crate::sys::set_fd_flag(fd, libc::O_NONBLOCK, true);
 }
 
 fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
@@ -145,7 +139,7 @@ pub fn start_reader(
     let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false };
     if let Err(mpsc::error::SendError(HubCmd::Watch { sink, .. })) = cmds.send(HubCmd::Watch { fd, sink }) {
         // The hub is gone (runtime shutting down): nothing will read this pipe.
-        let _ = sink.events.send(PipeEvent::ReaderDone { serial, channel });
+        sink.done();
     }
     ReaderHandle { cmds, fd: raw, serial, channel }
 }
@@ -200,7 +194,7 @@ struct Watched {
 /// writing without pause cannot starve the others.
 const TURN_READS: usize = 16;
 
-async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::UnboundedSender<PipeEvent>) {
+async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
     // SAFETY: the Epoll owns its fd, which stays open until the AsyncFd drops.
     let epoll = Epoll::new()
         .and_then(|e| unsafe { AsyncFd::register_with_interest(e, tokio::io::Interest::READABLE) }.map_err(io::Error::from));
@@ -211,7 +205,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::Unbou
             // finish every pipe at once so no process waits for its readers.
             while let Some(cmd) = cmds.recv().await {
                 if let HubCmd::Watch { sink, .. } = cmd {
-                    let _ = events.send(PipeEvent::ReaderDone { serial: sink.serial, channel: sink.channel });
+                    sink.done();
                 }
             }
             return;
@@ -225,7 +219,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::Unbou
         if let Some(w) = pipes.remove(&fd) {
             let _ = epoll.get_ref().ctl(libc::EPOLL_CTL_DEL, fd);
             drop(w.fd);
-            let _ = w.sink.events.send(PipeEvent::ReaderDone { serial: w.sink.serial, channel: w.sink.channel });
+            w.sink.done();
         }
     };
     loop {
@@ -237,7 +231,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, events: mpsc::Unbou
                 Some(HubCmd::Watch { fd, sink }) => {
                     let raw = fd.as_raw_fd();
                     if epoll.get_ref().ctl(libc::EPOLL_CTL_ADD, raw).is_err() {
-                        let _ = sink.events.send(PipeEvent::ReaderDone { serial: sink.serial, channel: sink.channel });
+                        sink.done();
                         continue;
                     }
                     pipes.insert(raw, Box::new(Watched { fd, sink }));
@@ -305,10 +299,9 @@ const MAX_GROWN_PIPES: usize = 64;
 static GROWN_PIPES: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
-    /// One read buffer per runtime thread, shared by every reader task that
-    /// runs there: a reader never holds it across an await, so 1000 quiet
-    /// children cost no buffers at all (a buffer per reader was 128 KiB
-    /// per process).
+    /// One read buffer per thread for the pipe hub, never held across an
+    /// await: 1000 quiet children cost no buffers at all (a buffer per
+    /// reader was 128 KiB per process).
     static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -391,6 +384,11 @@ struct Sink {
 }
 
 impl Sink {
+    /// Tells the supervisor this pipe is finished (everything read).
+    fn done(&self) {
+        let _ = self.events.send(PipeEvent::ReaderDone { serial: self.serial, channel: self.channel });
+    }
+
     /// Nobody needs the bytes in memory: they only go to the log file.
     fn log_only(&self) -> bool {
         let m = &self.mode;

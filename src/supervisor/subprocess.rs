@@ -9,7 +9,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-
 use crate::config::model::{LogTarget, ProcessConfig};
 use crate::logs::rotating::RotatingFile;
 use crate::process::signals::signame;
@@ -21,9 +20,8 @@ use crate::supervisor::handle::Channel;
 use crate::supervisor::logger::Logger;
 use crate::supervisor::output::{start_reader, ChannelLog, PipeHub, ReaderHandle, ReaderMode, StdinWriter};
 
-/// (group name, process name): how the supervisor finds a process.
-/// (group name, process name), shared: the pid, serial and name tables
-/// each hold one without copying the names.
+/// (group name, process name): how the supervisor finds a process. Shared:
+/// the pid, serial and name tables each hold one without copying the names.
 pub type ProcKey = Arc<(String, String)>;
 
 /// A state change, recorded where it happens and handled by the supervisor
@@ -100,8 +98,7 @@ fn errno_name(err: &std::io::Error) -> String {
 #[derive(Debug)]
 pub struct Subprocess {
     pub config: Arc<ProcessConfig>,
-    pub group: String,
-    /// (group, name), built once.
+    /// (group, name), built once; `group()` reads the group from it.
     key: ProcKey,
     pub state: ProcessState,
     pub pid: i32,
@@ -156,7 +153,6 @@ impl Subprocess {
         Subprocess {
             key: Arc::new((group.to_string(), config.name.clone())),
             config,
-            group: group.to_string(),
             state: ProcessState::Stopped,
             pid: 0,
             laststart: 0.0,
@@ -212,6 +208,11 @@ impl Subprocess {
         self.key.clone()
     }
 
+    /// The name of this process's group.
+    pub fn group(&self) -> &str {
+        &self.key.0
+    }
+
     /// The single place a process changes state.
     pub fn change_state(&mut self, new: ProcessState, expected: bool, ctx: &mut Ctx) -> bool {
         let old = self.state;
@@ -225,7 +226,7 @@ impl Subprocess {
             self.delay = Some(Instant::now() + Duration::from_secs(self.backoff as u64));
         }
         ctx.changes.push(StateChange {
-            group: self.group.clone(),
+            group: self.group().to_string(),
             name: self.config.name.clone(),
             from: old,
             to: new,
@@ -301,7 +302,7 @@ impl Subprocess {
         let spec = SpawnSpec {
             command: self.config.command.clone(),
             process_name: name.clone(),
-            group_name: self.group.clone(),
+            group_name: self.group().to_string(),
             directory: self.config.directory.clone(),
             umask: self.config.umask,
             user: self.config.user.clone(),
