@@ -96,6 +96,18 @@ impl RotatingFile {
         Ok(())
     }
 
+    /// How many of `max` bytes the next `splice_from` may move: never past
+    /// the rotation point. Unsupported for special files.
+    pub fn splice_len(&self, max: usize) -> io::Result<usize> {
+        if self.special {
+            return Err(io::ErrorKind::Unsupported.into());
+        }
+        let room = self.maxbytes.saturating_sub(self.size);
+        // A file opened already past maxbytes rotates after this write, as
+        // write_all would do.
+        Ok(if room == 0 { max } else { max.min(usize::try_from(room).unwrap_or(max)) })
+    }
+
     /// Moves up to `max` bytes from the (non-blocking) pipe `pipe` into the
     /// file with splice(2), at the end of the file as an append would, then
     /// rotates like `write_all`. One call never crosses the rotation point.
@@ -105,13 +117,7 @@ impl RotatingFile {
     /// splice support): use read + `write_all` instead. Any other error
     /// (disk full) leaves the bytes in the pipe.
     pub fn splice_from(&mut self, pipe: RawFd, max: usize) -> io::Result<usize> {
-        if self.special {
-            return Err(io::ErrorKind::Unsupported.into());
-        }
-        let room = self.maxbytes.saturating_sub(self.size);
-        // A file opened already past maxbytes rotates after this write, as
-        // write_all would do.
-        let len = if room == 0 { max } else { max.min(usize::try_from(room).unwrap_or(max)) };
+        let len = self.splice_len(max)?;
         let fd = self.file.as_raw_fd();
         let moved = {
             let _same_file = self.inode_lock.lock().unwrap_or_else(|p| p.into_inner());

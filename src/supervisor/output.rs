@@ -7,12 +7,14 @@
 //! level, web UI subscribers, events, capture mode, the eventlistener
 //! protocol); when nothing does, they are spliced from the pipe into the
 //! file without a copy through userspace, and a pipe with a sustained
-//! writer is grown so it wakes us less often. A writer task per child feeds
+//! writer is grown so it wakes us less often, and emptied through a relay
+//! pipe of ours so the writer is not held up while its bytes are copied
+//! into the page cache. A writer task per child feeds
 //! its stdin, started only when a write does not fit in the pipe.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -136,7 +138,7 @@ pub fn start_reader(
     set_nonblocking(fd.as_raw_fd());
     let cmds = hub.cmds().clone();
     let raw = fd.as_raw_fd();
-    let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false };
+    let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false, relay: None };
     if let Err(mpsc::error::SendError(HubCmd::Watch { sink, .. })) = cmds.send(HubCmd::Watch { fd, sink }) {
         // The hub is gone (runtime shutting down): nothing will read this pipe.
         sink.done();
@@ -381,6 +383,50 @@ struct Sink {
     full_reads: u32,
     /// This pipe was grown to BUSY_PIPE_SIZE (counted in GROWN_PIPES).
     grown: bool,
+    /// A grown pipe's relay (see `splice_relayed`); None if it could not
+    /// be made, and then the pipe is spliced straight into the file.
+    relay: Option<Relay>,
+}
+
+/// A private pipe between a busy child pipe and its log file. It is empty
+/// between splices.
+struct Relay {
+    read: OwnedFd,
+    write: OwnedFd,
+}
+
+impl Relay {
+    fn new() -> Option<Relay> {
+        let mut fds = [0; 2];
+        // SAFETY: fds has room for the two descriptors; both are owned on success.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+            return None;
+        }
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // The relay must take a whole splice of the child's pipe at once.
+        // SAFETY: plain fcntl on our own pipe.
+        if unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, BUSY_PIPE_SIZE as libc::c_int) } < 0 {
+            return None;
+        }
+        Some(Relay { read, write })
+    }
+}
+
+/// Moves up to `len` bytes from one pipe to another without blocking.
+fn splice_pipes(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
+    loop {
+        // SAFETY: plain syscall on two open pipes.
+        let n = unsafe {
+            libc::splice(from, std::ptr::null_mut(), to, std::ptr::null_mut(), len, libc::SPLICE_F_NONBLOCK | libc::SPLICE_F_MOVE)
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
 }
 
 impl Sink {
@@ -402,6 +448,9 @@ impl Sink {
 
     /// Splices what the pipe holds (up to its capacity) into the log file.
     fn splice(&mut self, fd: RawFd) -> Spliced {
+        if self.relay.is_some() {
+            return self.splice_relayed(fd);
+        }
         let Ok(mut guard) = self.log.lock() else { return Spliced::NotHere };
         let Some(file) = guard.as_mut() else { return Spliced::NotHere };
         let max = if self.grown { BUSY_PIPE_SIZE } else { READ_CHUNK };
@@ -416,6 +465,65 @@ impl Sink {
                 Spliced::NotHere
             }
         }
+    }
+
+    /// A busy pipe's splice in two steps: the bytes are first moved into
+    /// our relay pipe (pipe to pipe moves page references, no copy, so the
+    /// child's pipe is locked only for a moment), then copied from the relay
+    /// into the file. Splicing the child's pipe straight into the file keeps
+    /// that pipe locked for the whole page-cache copy, and a fast writer
+    /// spent most of its time spinning on the lock (perf: ~60% of its CPU).
+    fn splice_relayed(&mut self, fd: RawFd) -> Spliced {
+        let Some(relay) = &self.relay else { return Spliced::NotHere };
+        let Ok(mut guard) = self.log.lock() else { return Spliced::NotHere };
+        let Some(file) = guard.as_mut() else { return Spliced::NotHere };
+        let len = match file.splice_len(BUSY_PIPE_SIZE) {
+            Ok(len) => len,
+            Err(_) => return Spliced::NotHere,
+        };
+        let moved = match splice_pipes(fd, relay.write.as_raw_fd(), len) {
+            Ok(0) => return Spliced::Closed,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Spliced::Empty,
+            Err(_) => {
+                drop(guard);
+                self.relay = None;
+                return Spliced::NotHere;
+            }
+        };
+        let mut left = moved;
+        while left > 0 {
+            match file.splice_from(relay.read.as_raw_fd(), left) {
+                Ok(n) if n > 0 => left -= n,
+                failed => {
+                    // The file refused them (disk full, no splice here):
+                    // what is in the relay goes through memory like any
+                    // chunk that cannot be spliced.
+                    if let Err(e) = failed {
+                        if e.kind() == io::ErrorKind::Unsupported && !file.is_special() {
+                            self.no_splice = true;
+                        }
+                    }
+                    drop(guard);
+                    self.drain_relay();
+                    break;
+                }
+            }
+        }
+        Spliced::Moved(moved)
+    }
+
+    /// Reads whatever is left in the relay and logs it through memory.
+    fn drain_relay(&mut self) {
+        let Some(relay) = self.relay.take() else { return };
+        let mut buf = vec![0u8; READ_CHUNK];
+        while let Ok(n) = read_fd(relay.read.as_raw_fd(), &mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.take(&buf[..n]);
+        }
+        self.relay = Some(relay);
     }
 
     /// Grows the pipe once it has been found full several times running.
@@ -441,6 +549,7 @@ impl Sink {
         // as it is.
         if unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, BUSY_PIPE_SIZE as libc::c_int) } >= 0 {
             self.grown = true;
+            self.relay = Relay::new();
         } else {
             GROWN_PIPES.fetch_sub(1, Ordering::Relaxed);
         }
@@ -626,5 +735,76 @@ async fn stdin_task(w: Arc<StdinInner>, mut wake: mpsc::UnboundedReceiver<()>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::rotating::backup_name;
+    use std::io::Write;
+
+    fn pipe() -> (OwnedFd, std::fs::File) {
+        let mut fds = [0; 2];
+        // SAFETY: fds has room for both; each is owned once made.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
+    }
+
+    /// 16-byte numbered lines, like the bench's writer.
+    fn stream(lines: usize) -> Vec<u8> {
+        (0..lines).flat_map(|i| format!("L{i:014}\n").into_bytes()).collect()
+    }
+
+    #[test]
+    fn a_busy_pipe_goes_through_its_relay_exactly_and_rotates_at_maxbytes() {
+        const MAX: u64 = 100_003;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.log");
+        let log: ChannelLog = Arc::new(Mutex::new(Some(RotatingFile::open(&path, MAX, 100).unwrap())));
+        let (events, _keep) = mpsc::unbounded_channel();
+        let mode = ReaderMode {
+            routed: false,
+            copy: false,
+            copy_all: Arc::new(AtomicBool::new(false)),
+            strip_ansi: false,
+            syslog_name: None,
+        };
+        let (read_end, mut write_end) = pipe();
+        let fd = read_end.as_raw_fd();
+        set_nonblocking(fd);
+        // As note_read does when a pipe turns out busy (Drop gives it back).
+        GROWN_PIPES.fetch_add(1, Ordering::Relaxed);
+        let relay = Relay::new();
+        assert!(relay.is_some(), "a relay pipe can be made here");
+        let mut sink = Sink { serial: 1, channel: Channel::Stdout, log, mode, events, no_splice: false, full_reads: 0, grown: true, relay };
+
+        let want = stream(200_000); // 3.2 MB: 32 rotations
+        let data = want.clone();
+        let writer = std::thread::spawn(move || {
+            for chunk in data.chunks(65536) {
+                write_end.write_all(chunk).unwrap();
+            }
+        });
+        loop {
+            let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut poll, 1, 5000) };
+            if let PipeRead::Closed = read_available(fd, &mut sink, TURN_READS) {
+                break;
+            }
+        }
+        writer.join().unwrap();
+
+        let backups = (want.len() as u64 / MAX) as u32;
+        let mut got = Vec::new();
+        for i in (1..=backups).rev() {
+            let part = std::fs::read(backup_name(&path, i)).unwrap();
+            assert_eq!(part.len() as u64, MAX, "backup .{i} ends exactly at maxbytes");
+            got.extend(part);
+        }
+        got.extend(std::fs::read(&path).unwrap());
+        assert!(!backup_name(&path, backups + 1).exists());
+        assert!(got == want, "the logs hold the exact stream ({} of {} bytes)", got.len(), want.len());
     }
 }
