@@ -295,7 +295,7 @@ const BUSY_AFTER_FULL_READS: u32 = 8;
 /// At most this many grown pipes at a time: grown pipes count against the
 /// user's pipe-user-pages-soft (16384 pages by default), and past it the
 /// kernel gives every new pipe (every child we spawn) a tiny buffer.
-/// 64 x 256 KiB is a quarter of that.
+/// 64 x 256 KiB, plus as much again for their relays, is half of that.
 const MAX_GROWN_PIPES: usize = 64;
 
 static GROWN_PIPES: AtomicUsize = AtomicUsize::new(0);
