@@ -10,7 +10,7 @@
 //! writer is grown so it wakes us less often. A writer task per child feeds
 //! its stdin, started only when a write does not fit in the pipe.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -190,6 +190,31 @@ struct Watched {
     sink: Sink,
 }
 
+/// The watched pipes by fd number. Fds are small dense integers, so a
+/// vector indexed by fd is 8 bytes per fd below the highest one, where a
+/// hash map of 2000 pipes had 4096 buckets of 16 bytes (64 KiB). Boxed
+/// entries keep the slots small.
+#[derive(Default)]
+struct FdTable(Vec<Option<Box<Watched>>>);
+
+impl FdTable {
+    fn insert(&mut self, fd: RawFd, w: Box<Watched>) {
+        let i = fd as usize;
+        if i >= self.0.len() {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(w);
+    }
+
+    fn get_mut(&mut self, fd: RawFd) -> Option<&mut Box<Watched>> {
+        self.0.get_mut(usize::try_from(fd).ok()?)?.as_mut()
+    }
+
+    fn remove(&mut self, fd: RawFd) -> Option<Box<Watched>> {
+        self.0.get_mut(usize::try_from(fd).ok()?)?.take()
+    }
+}
+
 /// Reads at most this many chunks from one pipe per turn, so one child
 /// writing without pause cannot starve the others.
 const TURN_READS: usize = 16;
@@ -211,12 +236,10 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
             return;
         }
     };
-    // Boxed: the table then holds 12 bytes per bucket instead of a whole
-    // entry, and with 2000 pipes it has 4096 buckets.
-    let mut pipes: HashMap<RawFd, Box<Watched>> = HashMap::new();
+    let mut pipes = FdTable::default();
     let mut ready = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
-    let finish = |pipes: &mut HashMap<RawFd, Box<Watched>>, fd: RawFd| {
-        if let Some(w) = pipes.remove(&fd) {
+    let finish = |pipes: &mut FdTable, fd: RawFd| {
+        if let Some(w) = pipes.remove(fd) {
             let _ = epoll.get_ref().ctl(libc::EPOLL_CTL_DEL, fd);
             drop(w.fd);
             w.sink.done();
@@ -237,7 +260,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                     pipes.insert(raw, Box::new(Watched { fd, sink }));
                 }
                 Some(HubCmd::Drain { fd, serial, channel }) => {
-                    let Some(w) = pipes.get_mut(&fd) else { continue };
+                    let Some(w) = pipes.get_mut(fd) else { continue };
                     if w.sink.serial != serial || w.sink.channel != channel {
                         continue;
                     }
@@ -255,7 +278,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                 }
                 for ev in &ready[..n] {
                     let fd = ev.u64 as RawFd;
-                    let Some(w) = pipes.get_mut(&fd) else { continue };
+                    let Some(w) = pipes.get_mut(fd) else { continue };
                     if let PipeRead::Closed = read_available(fd, &mut w.sink, TURN_READS) {
                         finish(&mut pipes, fd);
                     }
