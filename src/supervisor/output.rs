@@ -93,20 +93,20 @@ impl PipeHub {
     }
 }
 
-/// The supervisor's end of one watched pipe.
-#[derive(Debug)]
+/// The supervisor's end of one watched pipe (8 bytes: it is kept inline
+/// for every running process; the serial is the process's own).
+#[derive(Debug, Clone, Copy)]
 pub struct ReaderHandle {
-    cmds: mpsc::UnboundedSender<HubCmd>,
     fd: RawFd,
-    serial: u64,
     channel: Channel,
 }
 
 impl ReaderHandle {
-    /// Asks the hub to read what is left in the pipe, then finish it.
-    /// Ignored if it already finished (its ReaderDone is on the way).
-    pub fn drain(&self) {
-        let _ = self.cmds.send(HubCmd::Drain { fd: self.fd, serial: self.serial, channel: self.channel });
+    /// Asks the hub to read what is left in the pipe of the process run
+    /// `serial`, then finish it. Ignored if it already finished (its
+    /// ReaderDone is on the way).
+    pub fn drain(&self, hub: &PipeHub, serial: u64) {
+        let _ = hub.cmds().send(HubCmd::Drain { fd: self.fd, serial, channel: self.channel });
     }
 }
 
@@ -134,14 +134,14 @@ pub fn start_reader(
     hub: &PipeHub,
 ) -> ReaderHandle {
     set_nonblocking(fd.as_raw_fd());
-    let cmds = hub.cmds().clone();
+    let cmds = hub.cmds();
     let raw = fd.as_raw_fd();
     let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false };
     if let Err(mpsc::error::SendError(HubCmd::Watch { sink, .. })) = cmds.send(HubCmd::Watch { fd, sink }) {
         // The hub is gone (runtime shutting down): nothing will read this pipe.
         sink.done();
     }
-    ReaderHandle { cmds, fd: raw, serial, channel }
+    ReaderHandle { fd: raw, channel }
 }
 
 /// An epoll instance of the hub's own; the runtime watches it as one fd.

@@ -74,7 +74,8 @@ pub struct Ctx {
 #[derive(Debug)]
 pub struct Live {
     pub serial: u64,
-    pub readers: Vec<(Channel, ReaderHandle)>,
+    /// Stdout's and (unless redirected) stderr's pipe.
+    pub readers: [Option<ReaderHandle>; 2],
     /// Readers that have not reported ReaderDone yet.
     pub readers_left: usize,
     pub stdin: Option<StdinWriter>,
@@ -336,7 +337,7 @@ impl Subprocess {
         ctx.next_serial += 1;
         ctx.pids.insert(child.pid, self.key());
         ctx.serials.insert(serial, self.key());
-        let mut readers = Vec::with_capacity(2);
+        let mut readers = [None, None];
         let mode = |routed: bool, copy: bool, syslog: bool| ReaderMode {
             routed,
             copy,
@@ -344,31 +345,25 @@ impl Subprocess {
             strip_ansi: ctx.env.strip_ansi,
             syslog_name: syslog.then(|| name.clone()),
         };
-        readers.push((
+        readers[0] = Some(start_reader(
+            serial,
             Channel::Stdout,
-            start_reader(
-                serial,
-                Channel::Stdout,
-                child.stdout,
-                self.stdout_log.clone(),
-                mode(self.route_stdout, self.config.stdout.events_enabled, self.config.stdout.syslog),
-                &ctx.hub,
-            ),
+            child.stdout,
+            self.stdout_log.clone(),
+            mode(self.route_stdout, self.config.stdout.events_enabled, self.config.stdout.syslog),
+            &ctx.hub,
         ));
         if let Some(fd) = child.stderr {
-            readers.push((
+            readers[1] = Some(start_reader(
+                serial,
                 Channel::Stderr,
-                start_reader(
-                    serial,
-                    Channel::Stderr,
-                    fd,
-                    self.stderr_log.clone(),
-                    mode(self.route_stderr, self.config.stderr.events_enabled, self.config.stderr.syslog),
-                    &ctx.hub,
-                ),
+                fd,
+                self.stderr_log.clone(),
+                mode(self.route_stderr, self.config.stderr.events_enabled, self.config.stderr.syslog),
+                &ctx.hub,
             ));
         }
-        let readers_left = readers.len();
+        let readers_left = readers.iter().flatten().count();
         self.live = Some(Live {
             serial,
             readers,
@@ -502,8 +497,8 @@ impl Subprocess {
             self.finish(status, ctx);
             return true;
         }
-        for (_, r) in &live.readers {
-            r.drain();
+        for r in live.readers.iter().flatten() {
+            r.drain(&ctx.hub, live.serial);
         }
         false
     }
