@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -513,15 +513,20 @@ impl Drop for Sink {
     }
 }
 
-/// The supervisor's end of a child's stdin. Dropping it ends the writer
-/// task, which closes the pipe.
+/// The supervisor's end of a child's stdin. Writes go straight into the
+/// pipe while it takes them; the first write that does not fit hands the
+/// fd to a shared queue and a writer task for the rest. Most children are
+/// never sent anything: they cost this struct and no allocation (a shared
+/// queue per child was 72 bytes, a task ~1 KiB). Dropping it closes the
+/// pipe, or ends the writer task, which closes it.
 #[derive(Debug)]
 pub struct StdinWriter {
-    inner: Arc<StdinInner>,
-    /// The writer task, started the first time a write does not fit in the
-    /// pipe: most children are never sent anything, and a task (with its
-    /// channel and fd registration) per child was ~1 KiB each.
-    wake: std::sync::OnceLock<mpsc::UnboundedSender<()>>,
+    /// Owned here until `queue` is set, then by the queue's StdinInner.
+    fd: RawFd,
+    /// A direct write failed (EPIPE): the child closed its stdin.
+    broken: AtomicBool,
+    /// The queue and the writer task's wake-up, made on first use.
+    queue: std::sync::OnceLock<(Arc<StdinInner>, mpsc::UnboundedSender<()>)>,
 }
 
 #[derive(Debug)]
@@ -552,54 +557,65 @@ fn write_fd(fd: RawFd, data: &[u8]) -> io::Result<usize> {
 impl StdinWriter {
     pub fn start(fd: OwnedFd) -> StdinWriter {
         set_nonblocking(fd.as_raw_fd());
-        let inner = Arc::new(StdinInner {
-            queue: Mutex::new(VecDeque::new()),
-            queued: AtomicUsize::new(0),
-            broken: AtomicBool::new(false),
-            fd,
-        });
-        StdinWriter { inner, wake: std::sync::OnceLock::new() }
+        StdinWriter { fd: fd.into_raw_fd(), broken: AtomicBool::new(false), queue: std::sync::OnceLock::new() }
     }
 
-    /// Wakes the writer task, starting it on first use.
-    fn wake_writer(&self) {
-        let wake = self.wake.get_or_init(|| {
+    /// The queue and its writer task, started on first use.
+    fn queue(&self) -> &(Arc<StdinInner>, mpsc::UnboundedSender<()>) {
+        self.queue.get_or_init(|| {
+            let inner = Arc::new(StdinInner {
+                queue: Mutex::new(VecDeque::new()),
+                queued: AtomicUsize::new(0),
+                broken: AtomicBool::new(false),
+                // SAFETY: the fd is ours (see `fd`); from here on only the
+                // queue owns it, and Drop no longer closes it.
+                fd: unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(self.fd) },
+            });
             let (wake, wake_rx) = mpsc::unbounded_channel();
-            tokio::spawn(stdin_task(self.inner.clone(), wake_rx));
-            wake
-        });
-        let _ = wake.send(());
+            tokio::spawn(stdin_task(inner.clone(), wake_rx));
+            (inner, wake)
+        })
     }
 
     /// Writes what the pipe takes now and queues the rest; EPIPE (now or
     /// earlier) is reported as Closed.
     pub fn write(&self, data: &[u8]) -> Result<(), StdinError> {
-        let w = &self.inner;
-        if w.broken.load(Ordering::Relaxed) {
+        let queued = self.queue.get().map(|(w, _)| w);
+        if self.broken.load(Ordering::Relaxed) || queued.is_some_and(|w| w.broken.load(Ordering::Relaxed)) {
             return Err(StdinError::Closed);
         }
         let mut rest = data;
-        if w.queued.load(Ordering::Acquire) == 0 {
+        if queued.map_or(true, |w| w.queued.load(Ordering::Acquire) == 0) {
             while !rest.is_empty() {
-                match write_fd(w.fd.as_raw_fd(), rest) {
+                match write_fd(self.fd, rest) {
                     Ok(n) => rest = &rest[n..],
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(_) => {
-                        w.broken.store(true, Ordering::Relaxed);
+                        self.broken.store(true, Ordering::Relaxed);
                         return Err(StdinError::Closed);
                     }
                 }
             }
         }
         if !rest.is_empty() {
+            let (w, wake) = self.queue();
             if let Ok(mut q) = w.queue.lock() {
                 q.extend(rest.iter().copied());
                 w.queued.store(q.len(), Ordering::Release);
             }
-            self.wake_writer();
+            let _ = wake.send(());
         }
         Ok(())
+    }
+}
+
+impl Drop for StdinWriter {
+    fn drop(&mut self) {
+        if self.queue.get().is_none() {
+            // SAFETY: nobody else owns the fd (no queue was made).
+            unsafe { libc::close(self.fd) };
+        }
     }
 }
 
