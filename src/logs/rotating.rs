@@ -23,7 +23,8 @@ use std::sync::{Arc, Mutex, Weak};
 /// One child channel's (or the main log's) output file.
 #[derive(Debug)]
 pub struct RotatingFile {
-    pub path: PathBuf,
+    /// Shared with the process that owns the channel (one copy per path).
+    pub path: Arc<Path>,
     file: File,
     /// Bytes in the live file (regular files only).
     size: u64,
@@ -44,10 +45,15 @@ pub struct RotatingFile {
 impl RotatingFile {
     /// Opens for append, creating the file. `maxbytes == 0` never rotates.
     pub fn open(path: &Path, maxbytes: u64, backups: u32) -> io::Result<RotatingFile> {
-        let (file, special) = open_target(path)?;
+        Self::open_shared(Arc::from(path), maxbytes, backups)
+    }
+
+    /// `open` keeping the caller's copy of the path instead of making one.
+    pub fn open_shared(path: Arc<Path>, maxbytes: u64, backups: u32) -> io::Result<RotatingFile> {
+        let (file, special) = open_target(&path)?;
         let (size, inode_lock) = describe(&file, special)?;
         Ok(RotatingFile {
-            path: path.to_path_buf(),
+            path,
             file,
             size,
             maxbytes,

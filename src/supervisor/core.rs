@@ -740,10 +740,10 @@ impl Supervisor {
                 let Some(pi) = pi else { return Err(Fault::with(codes::BAD_NAME, name)) };
                 let p = &self.groups[gi].processes[pi];
                 let path = match channel {
-                    Channel::Stdout => p.stdout_path.clone(),
-                    Channel::Stderr => p.stderr_path.clone(),
+                    Channel::Stdout => p.stdout_path.as_deref(),
+                    Channel::Stderr => p.stderr_path.as_deref(),
                 };
-                path.ok_or_else(|| Fault::with(codes::NO_FILE, name))
+                path.map(std::path::Path::to_path_buf).ok_or_else(|| Fault::with(codes::NO_FILE, name))
             }
         }
     }

@@ -25,7 +25,7 @@ pub fn format_uptime(secs: i64) -> String {
     }
 }
 
-fn path_str(p: &Option<std::path::PathBuf>) -> String {
+fn path_str(p: &Option<std::sync::Arc<std::path::Path>>) -> String {
     p.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
@@ -84,7 +84,7 @@ fn opt_str(v: Option<String>) -> Value {
     }
 }
 
-fn logfile_value(target: &LogTarget, resolved: Option<&std::path::PathBuf>) -> Value {
+fn logfile_value(target: &LogTarget, resolved: Option<&std::sync::Arc<std::path::Path>>) -> Value {
     if let Some(p) = resolved {
         return Value::String(p.to_string_lossy().into_owned());
     }

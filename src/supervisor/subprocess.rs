@@ -4,7 +4,7 @@
 //! supervisor task calls these methods; nothing here blocks.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -118,8 +118,9 @@ pub struct Subprocess {
     pub exitstatus: Option<i32>,
     pub spawnerr: Option<String>,
     /// Resolved log paths (AUTO already named); None = not logged.
-    pub stdout_path: Option<PathBuf>,
-    pub stderr_path: Option<PathBuf>,
+    /// Shared with the open RotatingFile (one copy of each path).
+    pub stdout_path: Option<Arc<Path>>,
+    pub stderr_path: Option<Arc<Path>>,
     pub stdout_log: ChannelLog,
     pub stderr_log: ChannelLog,
     /// fcgi-program: the group's socket, handed to the child as fd 0.
@@ -136,9 +137,9 @@ pub struct Subprocess {
     pub pending_auto: Option<PendingAutoLogs>,
 }
 
-fn target_path(t: &LogTarget) -> Option<PathBuf> {
+fn target_path(t: &LogTarget) -> Option<Arc<Path>> {
     match t {
-        LogTarget::File(p) => Some(p.clone()),
+        LogTarget::File(p) => Some(Arc::from(p.as_path())),
         _ => None,
     }
 }
@@ -147,8 +148,8 @@ impl Subprocess {
     /// A new, never-started process. `stdout_path`/`stderr_path` are the
     /// resolved log files (the caller names AUTO logs).
     pub fn new(config: Arc<ProcessConfig>, group: &str, stdout_path: Option<PathBuf>, stderr_path: Option<PathBuf>) -> Subprocess {
-        let stdout_path = stdout_path.or_else(|| target_path(&config.stdout.logfile));
-        let stderr_path = stderr_path.or_else(|| target_path(&config.stderr.logfile));
+        let stdout_path = stdout_path.map(Arc::from).or_else(|| target_path(&config.stdout.logfile));
+        let stderr_path = stderr_path.map(Arc::from).or_else(|| target_path(&config.stderr.logfile));
         let route_stdout = config.stdout.capture_maxbytes > 0;
         let route_stderr = config.stderr.capture_maxbytes > 0;
         Subprocess {
@@ -189,8 +190,8 @@ impl Subprocess {
             let Some(i) = index else { continue };
             match pending.batch.wait(i) {
                 Ok(path) => match channel {
-                    "stdout" => self.stdout_path = Some(path),
-                    _ => self.stderr_path = Some(path),
+                    "stdout" => self.stdout_path = Some(Arc::from(path)),
+                    _ => self.stderr_path = Some(Arc::from(path)),
                 },
                 Err(e) => ctx.log.warn(&format!(
                     "could not create AUTO {channel} log for {} in {}: {e}",
@@ -243,9 +244,9 @@ impl Subprocess {
         self.spawnerr = Some(msg);
     }
 
-    fn open_log(path: &Option<PathBuf>, maxbytes: u64, backups: u32) -> std::io::Result<Option<RotatingFile>> {
+    fn open_log(path: &Option<Arc<Path>>, maxbytes: u64, backups: u32) -> std::io::Result<Option<RotatingFile>> {
         match path {
-            Some(p) => RotatingFile::open(p, maxbytes, backups).map(Some),
+            Some(p) => RotatingFile::open_shared(p.clone(), maxbytes, backups).map(Some),
             None => Ok(None),
         }
     }
