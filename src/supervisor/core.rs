@@ -205,7 +205,7 @@ impl Supervisor {
             let mut want = |target: &LogTarget, channel: &'static str| {
                 (*target == LogTarget::Auto).then(|| {
                     requests.push((pc.name.clone(), channel));
-                    requests.len() - 1
+                    (requests.len() - 1) as u32
                 })
             };
             let out = want(&pc.stdout.logfile, "stdout");

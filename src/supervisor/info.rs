@@ -41,7 +41,7 @@ pub fn process_info(group: &str, p: &Subprocess) -> Value {
             format!("pid {}, uptime {}", p.pid, format_uptime(now - start))
         }
         ProcessState::Fatal | ProcessState::Backoff => match &p.spawnerr {
-            Some(e) if !e.is_empty() => e.clone(),
+            Some(e) if !e.is_empty() => e.to_string(),
             _ => format!("unknown error (try \"tail {}\")", p.config.name),
         },
         ProcessState::Stopped | ProcessState::Exited => {
@@ -67,7 +67,7 @@ pub fn process_info(group: &str, p: &Subprocess) -> Value {
         ("now", Value::Int(now)),
         ("state", Value::Int(state.code())),
         ("statename", Value::str(state.name())),
-        ("spawnerr", Value::String(p.spawnerr.clone().unwrap_or_default())),
+        ("spawnerr", Value::String(p.spawnerr.as_deref().unwrap_or_default().to_string())),
         ("exitstatus", Value::Int(p.exitstatus.unwrap_or(0) as i64)),
         ("logfile", Value::String(stdout.clone())),
         ("stdout_logfile", Value::String(stdout)),

@@ -116,7 +116,7 @@ pub struct Subprocess {
     pub killing: bool,
     pub backoff: u32,
     pub exitstatus: Option<i32>,
-    pub spawnerr: Option<String>,
+    pub spawnerr: Option<Box<str>>,
     /// Resolved log paths (AUTO already named); None = not logged.
     /// Shared with the open RotatingFile (one copy of each path).
     pub stdout_path: Option<Arc<Path>>,
@@ -129,8 +129,6 @@ pub struct Subprocess {
     /// reader (eventlistener stdout, capture mode).
     pub route_stdout: bool,
     pub route_stderr: bool,
-    /// Extra environment for the child (eventlistener credentials, ...).
-    pub extra_env: Vec<(String, String)>,
     pub live: Option<Live>,
     /// AUTO log files still being created by the helper thread; taken (and
     /// the paths above filled in) before anything uses them.
@@ -175,7 +173,6 @@ impl Subprocess {
             fcgi_socket: None,
             route_stdout,
             route_stderr,
-            extra_env: Vec::new(),
             live: None,
             pending_auto: None,
         }
@@ -188,7 +185,7 @@ impl Subprocess {
         let Some(pending) = self.pending_auto.take() else { return };
         for (index, channel) in [(pending.stdout, "stdout"), (pending.stderr, "stderr")] {
             let Some(i) = index else { continue };
-            match pending.batch.wait(i) {
+            match pending.batch.wait(i as usize) {
                 Ok(path) => match channel {
                     "stdout" => self.stdout_path = Some(Arc::from(path)),
                     _ => self.stderr_path = Some(Arc::from(path)),
@@ -241,7 +238,7 @@ impl Subprocess {
 
     fn record_spawnerr(&mut self, msg: String, ctx: &mut Ctx) {
         ctx.log.info(&format!("spawnerr: {msg}"));
-        self.spawnerr = Some(msg);
+        self.spawnerr = Some(msg.into());
     }
 
     fn open_log(path: &Option<Arc<Path>>, maxbytes: u64, backups: u32) -> std::io::Result<Option<RotatingFile>> {
@@ -311,7 +308,7 @@ impl Subprocess {
             environment,
             // The config already resolved the daemon's fallback URL into this.
             server_url: self.config.serverurl.clone(),
-            extra_env: self.extra_env.clone(),
+            extra_env: Vec::new(),
             separate_stderr: !self.config.redirect_stderr,
             stdin_socket: self.fcgi_socket,
         };
@@ -541,7 +538,7 @@ impl Subprocess {
             }
         } else if too_quickly {
             self.exitstatus = None;
-            self.spawnerr = Some("Exited too quickly (process log may have details)".to_string());
+            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
             self.change_state(ProcessState::Backoff, true, ctx);
             ctx.log.warn(&format!("exited: {name} ({msg}; not expected)"));
         } else {
@@ -555,7 +552,7 @@ impl Subprocess {
                 self.change_state(ProcessState::Exited, true, ctx);
                 ctx.log.info(&format!("exited: {name} ({msg}; expected)"));
             } else {
-                self.spawnerr = Some(format!("Bad exit code {es}"));
+                self.spawnerr = Some(format!("Bad exit code {es}").into());
                 self.change_state(ProcessState::Exited, false, ctx);
                 ctx.log.warn(&format!("exited: {name} ({msg}; not expected)"));
             }
