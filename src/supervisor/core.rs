@@ -130,11 +130,12 @@ impl Supervisor {
         let (pipe_tx, pipe_rx) = mpsc::unbounded_channel();
         let logger = Logger::new(log);
         let log_output = logger.enabled(Level::Debug);
+        let copy_all = Arc::new(AtomicBool::new(log_output));
         let env = SpawnEnv {
             environment: config.daemon.environment.clone().unwrap_or_default(),
             server_url: config.server_url(),
             strip_ansi: config.daemon.strip_ansi,
-            copy_all: Arc::new(AtomicBool::new(log_output)),
+            copy_all: copy_all.clone(),
         };
         let mut events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
         events.set_log_output(log_output);
@@ -149,7 +150,7 @@ impl Supervisor {
                 log: logger,
                 mood: SupervisorState::Running,
                 changes: Vec::new(),
-                hub: crate::supervisor::output::PipeHub::new(pipe_tx),
+                hub: crate::supervisor::output::PipeHub::new(pipe_tx, copy_all),
                 env,
                 pids: Default::default(),
                 serials: Default::default(),

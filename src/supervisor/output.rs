@@ -35,12 +35,10 @@ pub struct ReaderMode {
     pub routed: bool,
     /// Also send a copy of what it logs (events enabled for this channel).
     pub copy: bool,
-    /// Shared switch: a copy is wanted by everyone (debug main log, subscribers).
-    pub copy_all: Arc<AtomicBool>,
     /// [supervisord] strip_ansi.
     pub strip_ansi: bool,
     /// `*_syslog=true`: also send lines to syslog under this process name.
-    pub syslog_name: Option<String>,
+    pub syslog_name: Option<Box<str>>,
 }
 
 /// Messages from pipe tasks to the supervisor.
@@ -56,8 +54,17 @@ pub enum PipeEvent {
 /// use (inside the runtime) and ends when every handle is gone.
 #[derive(Debug)]
 pub struct PipeHub {
-    events: mpsc::UnboundedSender<PipeEvent>,
+    shared: HubShared,
     cmds: std::sync::OnceLock<mpsc::UnboundedSender<HubCmd>>,
+}
+
+/// What every watched pipe reports to: held once by the hub, not by each
+/// pipe's entry (2000 entries are 32 bytes smaller each).
+#[derive(Debug, Clone)]
+struct HubShared {
+    events: mpsc::UnboundedSender<PipeEvent>,
+    /// A copy of all output is wanted (debug main log, web UI subscribers).
+    copy_all: Arc<AtomicBool>,
 }
 
 /// What the supervisor asks of the hub.
@@ -79,15 +86,16 @@ impl std::fmt::Debug for HubCmd {
 }
 
 impl PipeHub {
-    /// A hub reporting to the supervisor through `events`.
-    pub fn new(events: mpsc::UnboundedSender<PipeEvent>) -> PipeHub {
-        PipeHub { events, cmds: std::sync::OnceLock::new() }
+    /// A hub reporting to the supervisor through `events`; `copy_all` is
+    /// the shared switch asking every pipe for a copy of its output.
+    pub fn new(events: mpsc::UnboundedSender<PipeEvent>, copy_all: Arc<AtomicBool>) -> PipeHub {
+        PipeHub { shared: HubShared { events, copy_all }, cmds: std::sync::OnceLock::new() }
     }
 
     fn cmds(&self) -> &mpsc::UnboundedSender<HubCmd> {
         self.cmds.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(hub_task(rx));
+            tokio::spawn(hub_task(rx, self.shared.clone()));
             tx
         })
     }
@@ -136,10 +144,10 @@ pub fn start_reader(
     set_nonblocking(fd.as_raw_fd());
     let cmds = hub.cmds();
     let raw = fd.as_raw_fd();
-    let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false };
+    let sink = Sink { serial, channel, log, mode, no_splice: false, full_reads: 0, grown: false };
     if let Err(mpsc::error::SendError(HubCmd::Watch { sink, .. })) = cmds.send(HubCmd::Watch { fd, sink }) {
         // The hub is gone (runtime shutting down): nothing will read this pipe.
-        sink.done();
+        sink.done(&hub.shared);
     }
     ReaderHandle { fd: raw, channel }
 }
@@ -219,7 +227,7 @@ impl FdTable {
 /// writing without pause cannot starve the others.
 const TURN_READS: usize = 16;
 
-async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
+async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, shared: HubShared) {
     // SAFETY: the Epoll owns its fd, which stays open until the AsyncFd drops.
     let epoll = Epoll::new()
         .and_then(|e| unsafe { AsyncFd::register_with_interest(e, tokio::io::Interest::READABLE) }.map_err(io::Error::from));
@@ -230,7 +238,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
             // finish every pipe at once so no process waits for its readers.
             while let Some(cmd) = cmds.recv().await {
                 if let HubCmd::Watch { sink, .. } = cmd {
-                    sink.done();
+                    sink.done(&shared);
                 }
             }
             return;
@@ -242,7 +250,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
         if let Some(w) = pipes.remove(fd) {
             let _ = epoll.get_ref().ctl(libc::EPOLL_CTL_DEL, fd);
             drop(w.fd);
-            w.sink.done();
+            w.sink.done(&shared);
         }
     };
     loop {
@@ -254,7 +262,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                 Some(HubCmd::Watch { fd, sink }) => {
                     let raw = fd.as_raw_fd();
                     if epoll.get_ref().ctl(libc::EPOLL_CTL_ADD, raw).is_err() {
-                        sink.done();
+                        sink.done(&shared);
                         continue;
                     }
                     pipes.insert(raw, Box::new(Watched { fd, sink }));
@@ -265,7 +273,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                         continue;
                     }
                     // The process is gone: everything it wrote is already in the pipe.
-                    read_available(fd, &mut w.sink, usize::MAX);
+                    read_available(fd, &mut w.sink, usize::MAX, &shared);
                     finish(&mut pipes, fd);
                 }
             },
@@ -279,7 +287,7 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                 for ev in &ready[..n] {
                     let fd = ev.u64 as RawFd;
                     let Some(w) = pipes.get_mut(fd) else { continue };
-                    if let PipeRead::Closed = read_available(fd, &mut w.sink, TURN_READS) {
+                    if let PipeRead::Closed = read_available(fd, &mut w.sink, TURN_READS, &shared) {
                         finish(&mut pipes, fd);
                     }
                 }
@@ -334,14 +342,14 @@ thread_local! {
 /// instead; the choice is made again for every chunk, so a copy switched on
 /// mid-stream (debug log level, a subscriber) gets every byte after that
 /// point, and each byte is taken out of the pipe, and logged, exactly once.
-fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize) -> PipeRead {
+fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize, shared: &HubShared) -> PipeRead {
     let mut reads = 0;
     loop {
         if reads == max_reads {
             return PipeRead::More;
         }
         reads += 1;
-        if sink.log_only() {
+        if sink.log_only(shared) {
             match sink.splice(fd) {
                 Spliced::Moved(n) => {
                     sink.note_read(fd, n);
@@ -362,7 +370,7 @@ fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize) -> PipeRead {
                 match read_fd(fd, &mut buf) {
                     Ok(0) => return Err(PipeRead::Closed),
                     Ok(n) => {
-                        sink.take(&buf[..n]);
+                        sink.take(&buf[..n], shared);
                         return Ok(n);
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -396,7 +404,6 @@ struct Sink {
     channel: Channel,
     log: ChannelLog,
     mode: ReaderMode,
-    events: mpsc::UnboundedSender<PipeEvent>,
     /// splice(2) failed with EINVAL here once (a filesystem without splice
     /// support): don't try again for this pipe.
     no_splice: bool,
@@ -408,19 +415,19 @@ struct Sink {
 
 impl Sink {
     /// Tells the supervisor this pipe is finished (everything read).
-    fn done(&self) {
-        let _ = self.events.send(PipeEvent::ReaderDone { serial: self.serial, channel: self.channel });
+    fn done(&self, shared: &HubShared) {
+        let _ = shared.events.send(PipeEvent::ReaderDone { serial: self.serial, channel: self.channel });
     }
 
     /// Nobody needs the bytes in memory: they only go to the log file.
-    fn log_only(&self) -> bool {
+    fn log_only(&self, shared: &HubShared) -> bool {
         let m = &self.mode;
         !self.no_splice
             && !m.routed
             && !m.copy
             && !m.strip_ansi
             && m.syslog_name.is_none()
-            && !m.copy_all.load(Ordering::Relaxed)
+            && !shared.copy_all.load(Ordering::Relaxed)
     }
 
     /// Splices what the pipe holds (up to its capacity) into the log file.
@@ -469,9 +476,9 @@ impl Sink {
         }
     }
 
-    fn take(&mut self, data: &[u8]) {
+    fn take(&mut self, data: &[u8], shared: &HubShared) {
         if self.mode.routed {
-            let _ = self.events.send(PipeEvent::Output {
+            let _ = shared.events.send(PipeEvent::Output {
                 serial: self.serial,
                 channel: self.channel,
                 data: data.to_vec(),
@@ -495,8 +502,8 @@ impl Sink {
         if let Some(name) = &self.mode.syslog_name {
             crate::logs::syslog::send_child_output(name, data);
         }
-        if self.mode.copy || self.mode.copy_all.load(Ordering::Relaxed) {
-            let _ = self.events.send(PipeEvent::Output {
+        if self.mode.copy || shared.copy_all.load(Ordering::Relaxed) {
+            let _ = shared.events.send(PipeEvent::Output {
                 serial: self.serial,
                 channel: self.channel,
                 data: data.to_vec(),

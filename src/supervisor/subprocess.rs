@@ -339,9 +339,8 @@ impl Subprocess {
         let mode = |routed: bool, copy: bool, syslog: bool| ReaderMode {
             routed,
             copy,
-            copy_all: ctx.env.copy_all.clone(),
             strip_ansi: ctx.env.strip_ansi,
-            syslog_name: syslog.then(|| name.clone()),
+            syslog_name: syslog.then(|| name.as_str().into()),
         };
         readers[0] = Some(start_reader(
             serial,
