@@ -108,7 +108,7 @@ pub fn config_info(
     running: Option<&Subprocess>,
     default_url: Option<&str>,
 ) -> Value {
-    let serverurl = pc.serverurl.clone().filter(|u| Some(u.as_str()) != default_url);
+    let serverurl = pc.serverurl.as_deref().filter(|u| Some(*u) != default_url).map(str::to_string);
     structure([
         ("autostart", Value::Bool(pc.autostart)),
         ("directory", opt_str(pc.directory.as_ref().map(|d| d.to_string_lossy().into_owned()))),

@@ -307,7 +307,7 @@ impl Subprocess {
             user: self.config.user.clone(),
             environment,
             // The config already resolved the daemon's fallback URL into this.
-            server_url: self.config.serverurl.clone(),
+            server_url: self.config.serverurl.as_deref().map(str::to_string),
             extra_env: Vec::new(),
             separate_stderr: !self.config.redirect_stderr,
             stdin_socket: self.fcgi_socket,
