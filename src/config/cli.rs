@@ -393,7 +393,7 @@ fn resolve_for(args: &DaemonArgs, argv0: &str) -> Result<Config, String> {
     if ov("profile_options").is_some() {
         config.warnings.push("--profile_options is accepted for compatibility but profiling is not supported".to_string());
     }
-    let fallback = config.server_url();
+    let fallback: Option<std::sync::Arc<str>> = config.server_url().map(Into::into);
     for g in &mut config.groups {
         for p in &mut g.processes {
             let p = std::sync::Arc::make_mut(p);

@@ -300,6 +300,7 @@ impl Reader {
         if serverurl.as_deref().map(|s| s.trim().to_uppercase() == "AUTO").unwrap_or(false) {
             serverurl = None;
         }
+        let serverurl: Option<Arc<str>> = serverurl.map(Arc::from);
         let user = get(self, &common, "user")?;
         let uid = match &user {
             None => None,

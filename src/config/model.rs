@@ -76,8 +76,9 @@ pub struct ProcessConfig {
     pub environment: Option<Vec<(String, String)>>,
     /// The SUPERVISOR_SERVER_URL this process gets (None: the variable is
     /// not set): `serverurl=` when given (and not AUTO), else
-    /// `Config::server_url()`; an empty `serverurl=` sets nothing.
-    pub serverurl: Option<String>,
+    /// `Config::server_url()`; an empty `serverurl=` sets nothing. Shared
+    /// (one copy for all the processes that fall back to the same URL).
+    pub serverurl: Option<Arc<str>>,
     /// This process's number within its program's numprocs expansion.
     pub process_num: i64,
 }

@@ -60,7 +60,7 @@ impl ChannelLog {
 
     /// The log file path, for readProcess*Log / tail.
     pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|f| f.path.as_path())
+        self.file.as_ref().map(|f| &*f.path)
     }
 
     /// SIGUSR2 / reopen.

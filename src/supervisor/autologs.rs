@@ -127,12 +127,13 @@ pub fn wait_idle() {
 }
 
 /// A process's AUTO logs not yet picked up: the batch and its request
-/// indices for stdout and stderr.
+/// indices for stdout and stderr (u32: every process carries one of these
+/// until its first spawn, inline).
 #[derive(Debug, Clone)]
 pub struct PendingAutoLogs {
     pub batch: Arc<AutoLogBatch>,
-    pub stdout: Option<usize>,
-    pub stderr: Option<usize>,
+    pub stdout: Option<u32>,
+    pub stderr: Option<u32>,
 }
 
 impl PendingAutoLogs {

@@ -89,7 +89,10 @@ pub struct Supervisor {
     pub waiters_deadline: Option<Instant>,
     /// A request was handled since the last turn (schedules a trim).
     answered: bool,
-    pub notices: broadcast::Sender<Notice>,
+    /// Web UI subscribers' channel, made by the first subscriber: its ring
+    /// of 1024 notices is ~100 KiB allocated up front, and most daemons
+    /// never have a subscriber.
+    pub notices: Option<broadcast::Sender<Notice>>,
     pipe_rx: mpsc::UnboundedReceiver<PipeEvent>,
     stopping: bool,
     stop_groups: Vec<String>,
@@ -127,13 +130,13 @@ impl Supervisor {
         let (pipe_tx, pipe_rx) = mpsc::unbounded_channel();
         let logger = Logger::new(log);
         let log_output = logger.enabled(Level::Debug);
+        let copy_all = Arc::new(AtomicBool::new(log_output));
         let env = SpawnEnv {
             environment: config.daemon.environment.clone().unwrap_or_default(),
             server_url: config.server_url(),
             strip_ansi: config.daemon.strip_ansi,
-            copy_all: Arc::new(AtomicBool::new(log_output)),
+            copy_all: copy_all.clone(),
         };
-        let (notices, _) = broadcast::channel(1024);
         let mut events = crate::supervisor::events_glue::new_bus(&config.daemon.identifier);
         events.set_log_output(log_output);
         Supervisor {
@@ -147,7 +150,7 @@ impl Supervisor {
                 log: logger,
                 mood: SupervisorState::Running,
                 changes: Vec::new(),
-                hub: crate::supervisor::output::PipeHub::new(pipe_tx),
+                hub: crate::supervisor::output::PipeHub::new(pipe_tx, copy_all),
                 env,
                 pids: Default::default(),
                 serials: Default::default(),
@@ -157,7 +160,7 @@ impl Supervisor {
             waiters: Vec::new(),
             waiters_deadline: None,
             answered: false,
-            notices,
+            notices: None,
             pipe_rx,
             stopping: false,
             stop_groups: Vec::new(),
@@ -203,7 +206,7 @@ impl Supervisor {
             let mut want = |target: &LogTarget, channel: &'static str| {
                 (*target == LogTarget::Auto).then(|| {
                     requests.push((pc.name.clone(), channel));
-                    requests.len() - 1
+                    (requests.len() - 1) as u32
                 })
             };
             let out = want(&pc.stdout.logfile, "stdout");
@@ -475,8 +478,8 @@ impl Supervisor {
             };
             self.ctx.log.debug(&format!("{} {} output:\n{}", crate::process::pyrepr::py_repr(&name), channel.as_str(), text));
         }
-        if self.notices.receiver_count() > 0 {
-            let _ = self.notices.send(Notice::ProcessOutput {
+        if let Some(notices) = self.notices.as_ref().filter(|n| n.receiver_count() > 0) {
+            let _ = notices.send(Notice::ProcessOutput {
                 group: key.0.clone(),
                 name: key.1.clone(),
                 channel,
@@ -490,8 +493,8 @@ impl Supervisor {
     /// Hook: one process state change, in the order they happened.
     fn on_state_change(&mut self, change: StateChange) {
         self.events_state_change(&change);
-        if self.notices.receiver_count() > 0 {
-            let _ = self.notices.send(Notice::ProcessState {
+        if let Some(notices) = self.notices.as_ref().filter(|n| n.receiver_count() > 0) {
+            let _ = notices.send(Notice::ProcessState {
                 group: change.group.clone(),
                 name: change.name.clone(),
                 state: change.to.name().to_string(),
@@ -724,7 +727,8 @@ impl Supervisor {
             }
             Request::Subscribe { reply } => {
                 self.ctx.env.copy_all.store(true, Ordering::Relaxed);
-                let _ = reply.send(self.notices.subscribe());
+                let notices = self.notices.get_or_insert_with(|| broadcast::channel(1024).0);
+                let _ = reply.send(notices.subscribe());
             }
         }
     }
@@ -737,10 +741,10 @@ impl Supervisor {
                 let Some(pi) = pi else { return Err(Fault::with(codes::BAD_NAME, name)) };
                 let p = &self.groups[gi].processes[pi];
                 let path = match channel {
-                    Channel::Stdout => p.stdout_path.clone(),
-                    Channel::Stderr => p.stderr_path.clone(),
+                    Channel::Stdout => p.stdout_path.as_deref(),
+                    Channel::Stderr => p.stderr_path.as_deref(),
                 };
-                path.ok_or_else(|| Fault::with(codes::NO_FILE, name))
+                path.map(std::path::Path::to_path_buf).ok_or_else(|| Fault::with(codes::NO_FILE, name))
             }
         }
     }

@@ -25,7 +25,7 @@ pub fn format_uptime(secs: i64) -> String {
     }
 }
 
-fn path_str(p: &Option<std::path::PathBuf>) -> String {
+fn path_str(p: &Option<std::sync::Arc<std::path::Path>>) -> String {
     p.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
@@ -41,7 +41,7 @@ pub fn process_info(group: &str, p: &Subprocess) -> Value {
             format!("pid {}, uptime {}", p.pid, format_uptime(now - start))
         }
         ProcessState::Fatal | ProcessState::Backoff => match &p.spawnerr {
-            Some(e) if !e.is_empty() => e.clone(),
+            Some(e) if !e.is_empty() => e.to_string(),
             _ => format!("unknown error (try \"tail {}\")", p.config.name),
         },
         ProcessState::Stopped | ProcessState::Exited => {
@@ -67,7 +67,7 @@ pub fn process_info(group: &str, p: &Subprocess) -> Value {
         ("now", Value::Int(now)),
         ("state", Value::Int(state.code())),
         ("statename", Value::str(state.name())),
-        ("spawnerr", Value::String(p.spawnerr.clone().unwrap_or_default())),
+        ("spawnerr", Value::String(p.spawnerr.as_deref().unwrap_or_default().to_string())),
         ("exitstatus", Value::Int(p.exitstatus.unwrap_or(0) as i64)),
         ("logfile", Value::String(stdout.clone())),
         ("stdout_logfile", Value::String(stdout)),
@@ -84,7 +84,7 @@ fn opt_str(v: Option<String>) -> Value {
     }
 }
 
-fn logfile_value(target: &LogTarget, resolved: Option<&std::path::PathBuf>) -> Value {
+fn logfile_value(target: &LogTarget, resolved: Option<&std::sync::Arc<std::path::Path>>) -> Value {
     if let Some(p) = resolved {
         return Value::String(p.to_string_lossy().into_owned());
     }
@@ -108,7 +108,7 @@ pub fn config_info(
     running: Option<&Subprocess>,
     default_url: Option<&str>,
 ) -> Value {
-    let serverurl = pc.serverurl.clone().filter(|u| Some(u.as_str()) != default_url);
+    let serverurl = pc.serverurl.as_deref().filter(|u| Some(*u) != default_url).map(str::to_string);
     structure([
         ("autostart", Value::Bool(pc.autostart)),
         ("directory", opt_str(pc.directory.as_ref().map(|d| d.to_string_lossy().into_owned()))),

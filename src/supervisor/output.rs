@@ -12,9 +12,9 @@
 //! into the page cache. A writer task per child feeds
 //! its stdin, started only when a write does not fit in the pipe.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -37,12 +37,10 @@ pub struct ReaderMode {
     pub routed: bool,
     /// Also send a copy of what it logs (events enabled for this channel).
     pub copy: bool,
-    /// Shared switch: a copy is wanted by everyone (debug main log, subscribers).
-    pub copy_all: Arc<AtomicBool>,
     /// [supervisord] strip_ansi.
     pub strip_ansi: bool,
     /// `*_syslog=true`: also send lines to syslog under this process name.
-    pub syslog_name: Option<String>,
+    pub syslog_name: Option<Box<str>>,
 }
 
 /// Messages from pipe tasks to the supervisor.
@@ -58,8 +56,17 @@ pub enum PipeEvent {
 /// use (inside the runtime) and ends when every handle is gone.
 #[derive(Debug)]
 pub struct PipeHub {
-    events: mpsc::UnboundedSender<PipeEvent>,
+    shared: HubShared,
     cmds: std::sync::OnceLock<mpsc::UnboundedSender<HubCmd>>,
+}
+
+/// What every watched pipe reports to: held once by the hub, not by each
+/// pipe's entry (2000 entries are 32 bytes smaller each).
+#[derive(Debug, Clone)]
+struct HubShared {
+    events: mpsc::UnboundedSender<PipeEvent>,
+    /// A copy of all output is wanted (debug main log, web UI subscribers).
+    copy_all: Arc<AtomicBool>,
 }
 
 /// What the supervisor asks of the hub.
@@ -81,34 +88,35 @@ impl std::fmt::Debug for HubCmd {
 }
 
 impl PipeHub {
-    /// A hub reporting to the supervisor through `events`.
-    pub fn new(events: mpsc::UnboundedSender<PipeEvent>) -> PipeHub {
-        PipeHub { events, cmds: std::sync::OnceLock::new() }
+    /// A hub reporting to the supervisor through `events`; `copy_all` is
+    /// the shared switch asking every pipe for a copy of its output.
+    pub fn new(events: mpsc::UnboundedSender<PipeEvent>, copy_all: Arc<AtomicBool>) -> PipeHub {
+        PipeHub { shared: HubShared { events, copy_all }, cmds: std::sync::OnceLock::new() }
     }
 
     fn cmds(&self) -> &mpsc::UnboundedSender<HubCmd> {
         self.cmds.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(hub_task(rx));
+            tokio::spawn(hub_task(rx, self.shared.clone()));
             tx
         })
     }
 }
 
-/// The supervisor's end of one watched pipe.
-#[derive(Debug)]
+/// The supervisor's end of one watched pipe (8 bytes: it is kept inline
+/// for every running process; the serial is the process's own).
+#[derive(Debug, Clone, Copy)]
 pub struct ReaderHandle {
-    cmds: mpsc::UnboundedSender<HubCmd>,
     fd: RawFd,
-    serial: u64,
     channel: Channel,
 }
 
 impl ReaderHandle {
-    /// Asks the hub to read what is left in the pipe, then finish it.
-    /// Ignored if it already finished (its ReaderDone is on the way).
-    pub fn drain(&self) {
-        let _ = self.cmds.send(HubCmd::Drain { fd: self.fd, serial: self.serial, channel: self.channel });
+    /// Asks the hub to read what is left in the pipe of the process run
+    /// `serial`, then finish it. Ignored if it already finished (its
+    /// ReaderDone is on the way).
+    pub fn drain(&self, hub: &PipeHub, serial: u64) {
+        let _ = hub.cmds().send(HubCmd::Drain { fd: self.fd, serial, channel: self.channel });
     }
 }
 
@@ -136,14 +144,14 @@ pub fn start_reader(
     hub: &PipeHub,
 ) -> ReaderHandle {
     set_nonblocking(fd.as_raw_fd());
-    let cmds = hub.cmds().clone();
+    let cmds = hub.cmds();
     let raw = fd.as_raw_fd();
-    let sink = Sink { serial, channel, log, mode, events: hub.events.clone(), no_splice: false, full_reads: 0, grown: false, relay: None };
+    let sink = Sink { serial, channel, log, mode, no_splice: false, full_reads: 0, grown: false, relay: None };
     if let Err(mpsc::error::SendError(HubCmd::Watch { sink, .. })) = cmds.send(HubCmd::Watch { fd, sink }) {
         // The hub is gone (runtime shutting down): nothing will read this pipe.
-        sink.done();
+        sink.done(&hub.shared);
     }
-    ReaderHandle { cmds, fd: raw, serial, channel }
+    ReaderHandle { fd: raw, channel }
 }
 
 /// An epoll instance of the hub's own; the runtime watches it as one fd.
@@ -192,11 +200,36 @@ struct Watched {
     sink: Sink,
 }
 
+/// The watched pipes by fd number. Fds are small dense integers, so a
+/// vector indexed by fd is 8 bytes per fd below the highest one, where a
+/// hash map of 2000 pipes had 4096 buckets of 16 bytes (64 KiB). Boxed
+/// entries keep the slots small.
+#[derive(Default)]
+struct FdTable(Vec<Option<Box<Watched>>>);
+
+impl FdTable {
+    fn insert(&mut self, fd: RawFd, w: Box<Watched>) {
+        let i = fd as usize;
+        if i >= self.0.len() {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(w);
+    }
+
+    fn get_mut(&mut self, fd: RawFd) -> Option<&mut Box<Watched>> {
+        self.0.get_mut(usize::try_from(fd).ok()?)?.as_mut()
+    }
+
+    fn remove(&mut self, fd: RawFd) -> Option<Box<Watched>> {
+        self.0.get_mut(usize::try_from(fd).ok()?)?.take()
+    }
+}
+
 /// Reads at most this many chunks from one pipe per turn, so one child
 /// writing without pause cannot starve the others.
 const TURN_READS: usize = 16;
 
-async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
+async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>, shared: HubShared) {
     // SAFETY: the Epoll owns its fd, which stays open until the AsyncFd drops.
     let epoll = Epoll::new()
         .and_then(|e| unsafe { AsyncFd::register_with_interest(e, tokio::io::Interest::READABLE) }.map_err(io::Error::from));
@@ -207,21 +240,19 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
             // finish every pipe at once so no process waits for its readers.
             while let Some(cmd) = cmds.recv().await {
                 if let HubCmd::Watch { sink, .. } = cmd {
-                    sink.done();
+                    sink.done(&shared);
                 }
             }
             return;
         }
     };
-    // Boxed: the table then holds 12 bytes per bucket instead of a whole
-    // entry, and with 2000 pipes it has 4096 buckets.
-    let mut pipes: HashMap<RawFd, Box<Watched>> = HashMap::new();
+    let mut pipes = FdTable::default();
     let mut ready = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
-    let finish = |pipes: &mut HashMap<RawFd, Box<Watched>>, fd: RawFd| {
-        if let Some(w) = pipes.remove(&fd) {
+    let finish = |pipes: &mut FdTable, fd: RawFd| {
+        if let Some(w) = pipes.remove(fd) {
             let _ = epoll.get_ref().ctl(libc::EPOLL_CTL_DEL, fd);
             drop(w.fd);
-            w.sink.done();
+            w.sink.done(&shared);
         }
     };
     loop {
@@ -233,18 +264,18 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                 Some(HubCmd::Watch { fd, sink }) => {
                     let raw = fd.as_raw_fd();
                     if epoll.get_ref().ctl(libc::EPOLL_CTL_ADD, raw).is_err() {
-                        sink.done();
+                        sink.done(&shared);
                         continue;
                     }
                     pipes.insert(raw, Box::new(Watched { fd, sink }));
                 }
                 Some(HubCmd::Drain { fd, serial, channel }) => {
-                    let Some(w) = pipes.get_mut(&fd) else { continue };
+                    let Some(w) = pipes.get_mut(fd) else { continue };
                     if w.sink.serial != serial || w.sink.channel != channel {
                         continue;
                     }
                     // The process is gone: everything it wrote is already in the pipe.
-                    read_available(fd, &mut w.sink, usize::MAX);
+                    read_available(fd, &mut w.sink, usize::MAX, &shared);
                     finish(&mut pipes, fd);
                 }
             },
@@ -257,8 +288,8 @@ async fn hub_task(mut cmds: mpsc::UnboundedReceiver<HubCmd>) {
                 }
                 for ev in &ready[..n] {
                     let fd = ev.u64 as RawFd;
-                    let Some(w) = pipes.get_mut(&fd) else { continue };
-                    if let PipeRead::Closed = read_available(fd, &mut w.sink, TURN_READS) {
+                    let Some(w) = pipes.get_mut(fd) else { continue };
+                    if let PipeRead::Closed = read_available(fd, &mut w.sink, TURN_READS, &shared) {
                         finish(&mut pipes, fd);
                     }
                 }
@@ -313,15 +344,15 @@ thread_local! {
 /// instead; the choice is made again for every chunk, so a copy switched on
 /// mid-stream (debug log level, a subscriber) gets every byte after that
 /// point, and each byte is taken out of the pipe, and logged, exactly once.
-fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize) -> PipeRead {
+fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize, shared: &HubShared) -> PipeRead {
     let mut reads = 0;
     loop {
         if reads == max_reads {
             return PipeRead::More;
         }
         reads += 1;
-        if sink.log_only() {
-            match sink.splice(fd) {
+        if sink.log_only(shared) {
+            match sink.splice(fd, shared) {
                 Spliced::Moved(n) => {
                     sink.note_read(fd, n);
                     continue;
@@ -341,7 +372,7 @@ fn read_available(fd: RawFd, sink: &mut Sink, max_reads: usize) -> PipeRead {
                 match read_fd(fd, &mut buf) {
                     Ok(0) => return Err(PipeRead::Closed),
                     Ok(n) => {
-                        sink.take(&buf[..n]);
+                        sink.take(&buf[..n], shared);
                         return Ok(n);
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -375,7 +406,6 @@ struct Sink {
     channel: Channel,
     log: ChannelLog,
     mode: ReaderMode,
-    events: mpsc::UnboundedSender<PipeEvent>,
     /// splice(2) failed with EINVAL here once (a filesystem without splice
     /// support): don't try again for this pipe.
     no_splice: bool,
@@ -431,25 +461,25 @@ fn splice_pipes(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
 
 impl Sink {
     /// Tells the supervisor this pipe is finished (everything read).
-    fn done(&self) {
-        let _ = self.events.send(PipeEvent::ReaderDone { serial: self.serial, channel: self.channel });
+    fn done(&self, shared: &HubShared) {
+        let _ = shared.events.send(PipeEvent::ReaderDone { serial: self.serial, channel: self.channel });
     }
 
     /// Nobody needs the bytes in memory: they only go to the log file.
-    fn log_only(&self) -> bool {
+    fn log_only(&self, shared: &HubShared) -> bool {
         let m = &self.mode;
         !self.no_splice
             && !m.routed
             && !m.copy
             && !m.strip_ansi
             && m.syslog_name.is_none()
-            && !m.copy_all.load(Ordering::Relaxed)
+            && !shared.copy_all.load(Ordering::Relaxed)
     }
 
     /// Splices what the pipe holds (up to its capacity) into the log file.
-    fn splice(&mut self, fd: RawFd) -> Spliced {
+    fn splice(&mut self, fd: RawFd, shared: &HubShared) -> Spliced {
         if self.relay.is_some() {
-            return self.splice_relayed(fd);
+            return self.splice_relayed(fd, shared);
         }
         let Ok(mut guard) = self.log.lock() else { return Spliced::NotHere };
         let Some(file) = guard.as_mut() else { return Spliced::NotHere };
@@ -473,7 +503,7 @@ impl Sink {
     /// into the file. Splicing the child's pipe straight into the file keeps
     /// that pipe locked for the whole page-cache copy, and a fast writer
     /// spent most of its time spinning on the lock (perf: ~60% of its CPU).
-    fn splice_relayed(&mut self, fd: RawFd) -> Spliced {
+    fn splice_relayed(&mut self, fd: RawFd, shared: &HubShared) -> Spliced {
         let Some(relay) = &self.relay else { return Spliced::NotHere };
         let Ok(mut guard) = self.log.lock() else { return Spliced::NotHere };
         let Some(file) = guard.as_mut() else { return Spliced::NotHere };
@@ -505,7 +535,7 @@ impl Sink {
                         }
                     }
                     drop(guard);
-                    self.drain_relay();
+                    self.drain_relay(shared);
                     break;
                 }
             }
@@ -514,14 +544,14 @@ impl Sink {
     }
 
     /// Reads whatever is left in the relay and logs it through memory.
-    fn drain_relay(&mut self) {
+    fn drain_relay(&mut self, shared: &HubShared) {
         let Some(relay) = self.relay.take() else { return };
         let mut buf = vec![0u8; READ_CHUNK];
         while let Ok(n) = read_fd(relay.read.as_raw_fd(), &mut buf) {
             if n == 0 {
                 break;
             }
-            self.take(&buf[..n]);
+            self.take(&buf[..n], shared);
         }
         self.relay = Some(relay);
     }
@@ -555,9 +585,9 @@ impl Sink {
         }
     }
 
-    fn take(&mut self, data: &[u8]) {
+    fn take(&mut self, data: &[u8], shared: &HubShared) {
         if self.mode.routed {
-            let _ = self.events.send(PipeEvent::Output {
+            let _ = shared.events.send(PipeEvent::Output {
                 serial: self.serial,
                 channel: self.channel,
                 data: data.to_vec(),
@@ -581,8 +611,8 @@ impl Sink {
         if let Some(name) = &self.mode.syslog_name {
             crate::logs::syslog::send_child_output(name, data);
         }
-        if self.mode.copy || self.mode.copy_all.load(Ordering::Relaxed) {
-            let _ = self.events.send(PipeEvent::Output {
+        if self.mode.copy || shared.copy_all.load(Ordering::Relaxed) {
+            let _ = shared.events.send(PipeEvent::Output {
                 serial: self.serial,
                 channel: self.channel,
                 data: data.to_vec(),
@@ -599,15 +629,20 @@ impl Drop for Sink {
     }
 }
 
-/// The supervisor's end of a child's stdin. Dropping it ends the writer
-/// task, which closes the pipe.
+/// The supervisor's end of a child's stdin. Writes go straight into the
+/// pipe while it takes them; the first write that does not fit hands the
+/// fd to a shared queue and a writer task for the rest. Most children are
+/// never sent anything: they cost this struct and no allocation (a shared
+/// queue per child was 72 bytes, a task ~1 KiB). Dropping it closes the
+/// pipe, or ends the writer task, which closes it.
 #[derive(Debug)]
 pub struct StdinWriter {
-    inner: Arc<StdinInner>,
-    /// The writer task, started the first time a write does not fit in the
-    /// pipe: most children are never sent anything, and a task (with its
-    /// channel and fd registration) per child was ~1 KiB each.
-    wake: std::sync::OnceLock<mpsc::UnboundedSender<()>>,
+    /// Owned here until `queue` is set, then by the queue's StdinInner.
+    fd: RawFd,
+    /// A direct write failed (EPIPE): the child closed its stdin.
+    broken: AtomicBool,
+    /// The queue and the writer task's wake-up, made on first use.
+    queue: std::sync::OnceLock<(Arc<StdinInner>, mpsc::UnboundedSender<()>)>,
 }
 
 #[derive(Debug)]
@@ -638,54 +673,65 @@ fn write_fd(fd: RawFd, data: &[u8]) -> io::Result<usize> {
 impl StdinWriter {
     pub fn start(fd: OwnedFd) -> StdinWriter {
         set_nonblocking(fd.as_raw_fd());
-        let inner = Arc::new(StdinInner {
-            queue: Mutex::new(VecDeque::new()),
-            queued: AtomicUsize::new(0),
-            broken: AtomicBool::new(false),
-            fd,
-        });
-        StdinWriter { inner, wake: std::sync::OnceLock::new() }
+        StdinWriter { fd: fd.into_raw_fd(), broken: AtomicBool::new(false), queue: std::sync::OnceLock::new() }
     }
 
-    /// Wakes the writer task, starting it on first use.
-    fn wake_writer(&self) {
-        let wake = self.wake.get_or_init(|| {
+    /// The queue and its writer task, started on first use.
+    fn queue(&self) -> &(Arc<StdinInner>, mpsc::UnboundedSender<()>) {
+        self.queue.get_or_init(|| {
+            let inner = Arc::new(StdinInner {
+                queue: Mutex::new(VecDeque::new()),
+                queued: AtomicUsize::new(0),
+                broken: AtomicBool::new(false),
+                // SAFETY: the fd is ours (see `fd`); from here on only the
+                // queue owns it, and Drop no longer closes it.
+                fd: unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(self.fd) },
+            });
             let (wake, wake_rx) = mpsc::unbounded_channel();
-            tokio::spawn(stdin_task(self.inner.clone(), wake_rx));
-            wake
-        });
-        let _ = wake.send(());
+            tokio::spawn(stdin_task(inner.clone(), wake_rx));
+            (inner, wake)
+        })
     }
 
     /// Writes what the pipe takes now and queues the rest; EPIPE (now or
     /// earlier) is reported as Closed.
     pub fn write(&self, data: &[u8]) -> Result<(), StdinError> {
-        let w = &self.inner;
-        if w.broken.load(Ordering::Relaxed) {
+        let queued = self.queue.get().map(|(w, _)| w);
+        if self.broken.load(Ordering::Relaxed) || queued.is_some_and(|w| w.broken.load(Ordering::Relaxed)) {
             return Err(StdinError::Closed);
         }
         let mut rest = data;
-        if w.queued.load(Ordering::Acquire) == 0 {
+        if queued.map_or(true, |w| w.queued.load(Ordering::Acquire) == 0) {
             while !rest.is_empty() {
-                match write_fd(w.fd.as_raw_fd(), rest) {
+                match write_fd(self.fd, rest) {
                     Ok(n) => rest = &rest[n..],
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(_) => {
-                        w.broken.store(true, Ordering::Relaxed);
+                        self.broken.store(true, Ordering::Relaxed);
                         return Err(StdinError::Closed);
                     }
                 }
             }
         }
         if !rest.is_empty() {
+            let (w, wake) = self.queue();
             if let Ok(mut q) = w.queue.lock() {
                 q.extend(rest.iter().copied());
                 w.queued.store(q.len(), Ordering::Release);
             }
-            self.wake_writer();
+            let _ = wake.send(());
         }
         Ok(())
+    }
+}
+
+impl Drop for StdinWriter {
+    fn drop(&mut self) {
+        if self.queue.get().is_none() {
+            // SAFETY: nobody else owns the fd (no queue was made).
+            unsafe { libc::close(self.fd) };
+        }
     }
 }
 
@@ -763,13 +809,8 @@ mod tests {
         let path = dir.path().join("w.log");
         let log: ChannelLog = Arc::new(Mutex::new(Some(RotatingFile::open(&path, MAX, 100).unwrap())));
         let (events, _keep) = mpsc::unbounded_channel();
-        let mode = ReaderMode {
-            routed: false,
-            copy: false,
-            copy_all: Arc::new(AtomicBool::new(false)),
-            strip_ansi: false,
-            syslog_name: None,
-        };
+        let shared = HubShared { events, copy_all: Arc::new(AtomicBool::new(false)) };
+        let mode = ReaderMode { routed: false, copy: false, strip_ansi: false, syslog_name: None };
         let (read_end, mut write_end) = pipe();
         let fd = read_end.as_raw_fd();
         set_nonblocking(fd);
@@ -777,7 +818,7 @@ mod tests {
         GROWN_PIPES.fetch_add(1, Ordering::Relaxed);
         let relay = Relay::new();
         assert!(relay.is_some(), "a relay pipe can be made here");
-        let mut sink = Sink { serial: 1, channel: Channel::Stdout, log, mode, events, no_splice: false, full_reads: 0, grown: true, relay };
+        let mut sink = Sink { serial: 1, channel: Channel::Stdout, log, mode, no_splice: false, full_reads: 0, grown: true, relay };
 
         let want = stream(200_000); // 3.2 MB: 32 rotations
         let data = want.clone();
@@ -790,7 +831,7 @@ mod tests {
             let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
             // SAFETY: one valid pollfd.
             unsafe { libc::poll(&mut poll, 1, 5000) };
-            if let PipeRead::Closed = read_available(fd, &mut sink, TURN_READS) {
+            if let PipeRead::Closed = read_available(fd, &mut sink, TURN_READS, &shared) {
                 break;
             }
         }

@@ -400,9 +400,10 @@ impl Supervisor {
         let Some(pi) = pi else { return Err(Fault::with(codes::BAD_NAME, name)) };
         let p = &self.groups[gi].processes[pi];
         Ok(match channel {
-            Channel::Stdout => p.stdout_path.clone(),
-            Channel::Stderr => p.stderr_path.clone(),
-        })
+            Channel::Stdout => p.stdout_path.as_deref(),
+            Channel::Stderr => p.stderr_path.as_deref(),
+        }
+        .map(std::path::Path::to_path_buf))
     }
 
     /// Empties a process's logs and removes their backups. Unlike 4.3.0
@@ -421,7 +422,7 @@ impl Supervisor {
             let mut guard = log.lock().map_err(|_| Fault::with(codes::FAILED, name))?;
             let res = match guard.as_mut() {
                 Some(f) => f.clear(),
-                None => crate::logs::rotating::RotatingFile::open(&path, chan.logfile_maxbytes, chan.logfile_backups)
+                None => crate::logs::rotating::RotatingFile::open_shared(path, chan.logfile_maxbytes, chan.logfile_backups)
                     .and_then(|mut f| f.clear()),
             };
             res.map_err(|_| Fault::with(codes::FAILED, name))?;

@@ -4,7 +4,7 @@
 //! supervisor task calls these methods; nothing here blocks.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -74,7 +74,8 @@ pub struct Ctx {
 #[derive(Debug)]
 pub struct Live {
     pub serial: u64,
-    pub readers: Vec<(Channel, ReaderHandle)>,
+    /// Stdout's and (unless redirected) stderr's pipe.
+    pub readers: [Option<ReaderHandle>; 2],
     /// Readers that have not reported ReaderDone yet.
     pub readers_left: usize,
     pub stdin: Option<StdinWriter>,
@@ -115,10 +116,11 @@ pub struct Subprocess {
     pub killing: bool,
     pub backoff: u32,
     pub exitstatus: Option<i32>,
-    pub spawnerr: Option<String>,
+    pub spawnerr: Option<Box<str>>,
     /// Resolved log paths (AUTO already named); None = not logged.
-    pub stdout_path: Option<PathBuf>,
-    pub stderr_path: Option<PathBuf>,
+    /// Shared with the open RotatingFile (one copy of each path).
+    pub stdout_path: Option<Arc<Path>>,
+    pub stderr_path: Option<Arc<Path>>,
     pub stdout_log: ChannelLog,
     pub stderr_log: ChannelLog,
     /// fcgi-program: the group's socket, handed to the child as fd 0.
@@ -127,17 +129,15 @@ pub struct Subprocess {
     /// reader (eventlistener stdout, capture mode).
     pub route_stdout: bool,
     pub route_stderr: bool,
-    /// Extra environment for the child (eventlistener credentials, ...).
-    pub extra_env: Vec<(String, String)>,
     pub live: Option<Live>,
     /// AUTO log files still being created by the helper thread; taken (and
     /// the paths above filled in) before anything uses them.
     pub pending_auto: Option<PendingAutoLogs>,
 }
 
-fn target_path(t: &LogTarget) -> Option<PathBuf> {
+fn target_path(t: &LogTarget) -> Option<Arc<Path>> {
     match t {
-        LogTarget::File(p) => Some(p.clone()),
+        LogTarget::File(p) => Some(Arc::from(p.as_path())),
         _ => None,
     }
 }
@@ -146,8 +146,8 @@ impl Subprocess {
     /// A new, never-started process. `stdout_path`/`stderr_path` are the
     /// resolved log files (the caller names AUTO logs).
     pub fn new(config: Arc<ProcessConfig>, group: &str, stdout_path: Option<PathBuf>, stderr_path: Option<PathBuf>) -> Subprocess {
-        let stdout_path = stdout_path.or_else(|| target_path(&config.stdout.logfile));
-        let stderr_path = stderr_path.or_else(|| target_path(&config.stderr.logfile));
+        let stdout_path = stdout_path.map(Arc::from).or_else(|| target_path(&config.stdout.logfile));
+        let stderr_path = stderr_path.map(Arc::from).or_else(|| target_path(&config.stderr.logfile));
         let route_stdout = config.stdout.capture_maxbytes > 0;
         let route_stderr = config.stderr.capture_maxbytes > 0;
         Subprocess {
@@ -173,7 +173,6 @@ impl Subprocess {
             fcgi_socket: None,
             route_stdout,
             route_stderr,
-            extra_env: Vec::new(),
             live: None,
             pending_auto: None,
         }
@@ -186,10 +185,10 @@ impl Subprocess {
         let Some(pending) = self.pending_auto.take() else { return };
         for (index, channel) in [(pending.stdout, "stdout"), (pending.stderr, "stderr")] {
             let Some(i) = index else { continue };
-            match pending.batch.wait(i) {
+            match pending.batch.wait(i as usize) {
                 Ok(path) => match channel {
-                    "stdout" => self.stdout_path = Some(path),
-                    _ => self.stderr_path = Some(path),
+                    "stdout" => self.stdout_path = Some(Arc::from(path)),
+                    _ => self.stderr_path = Some(Arc::from(path)),
                 },
                 Err(e) => ctx.log.warn(&format!(
                     "could not create AUTO {channel} log for {} in {}: {e}",
@@ -239,12 +238,12 @@ impl Subprocess {
 
     fn record_spawnerr(&mut self, msg: String, ctx: &mut Ctx) {
         ctx.log.info(&format!("spawnerr: {msg}"));
-        self.spawnerr = Some(msg);
+        self.spawnerr = Some(msg.into());
     }
 
-    fn open_log(path: &Option<PathBuf>, maxbytes: u64, backups: u32) -> std::io::Result<Option<RotatingFile>> {
+    fn open_log(path: &Option<Arc<Path>>, maxbytes: u64, backups: u32) -> std::io::Result<Option<RotatingFile>> {
         match path {
-            Some(p) => RotatingFile::open(p, maxbytes, backups).map(Some),
+            Some(p) => RotatingFile::open_shared(p.clone(), maxbytes, backups).map(Some),
             None => Ok(None),
         }
     }
@@ -308,8 +307,8 @@ impl Subprocess {
             user: self.config.user.clone(),
             environment,
             // The config already resolved the daemon's fallback URL into this.
-            server_url: self.config.serverurl.clone(),
-            extra_env: self.extra_env.clone(),
+            server_url: self.config.serverurl.as_deref().map(str::to_string),
+            extra_env: Vec::new(),
             separate_stderr: !self.config.redirect_stderr,
             stdin_socket: self.fcgi_socket,
         };
@@ -336,39 +335,32 @@ impl Subprocess {
         ctx.next_serial += 1;
         ctx.pids.insert(child.pid, self.key());
         ctx.serials.insert(serial, self.key());
-        let mut readers = Vec::with_capacity(2);
+        let mut readers = [None, None];
         let mode = |routed: bool, copy: bool, syslog: bool| ReaderMode {
             routed,
             copy,
-            copy_all: ctx.env.copy_all.clone(),
             strip_ansi: ctx.env.strip_ansi,
-            syslog_name: syslog.then(|| name.clone()),
+            syslog_name: syslog.then(|| name.as_str().into()),
         };
-        readers.push((
+        readers[0] = Some(start_reader(
+            serial,
             Channel::Stdout,
-            start_reader(
-                serial,
-                Channel::Stdout,
-                child.stdout,
-                self.stdout_log.clone(),
-                mode(self.route_stdout, self.config.stdout.events_enabled, self.config.stdout.syslog),
-                &ctx.hub,
-            ),
+            child.stdout,
+            self.stdout_log.clone(),
+            mode(self.route_stdout, self.config.stdout.events_enabled, self.config.stdout.syslog),
+            &ctx.hub,
         ));
         if let Some(fd) = child.stderr {
-            readers.push((
+            readers[1] = Some(start_reader(
+                serial,
                 Channel::Stderr,
-                start_reader(
-                    serial,
-                    Channel::Stderr,
-                    fd,
-                    self.stderr_log.clone(),
-                    mode(self.route_stderr, self.config.stderr.events_enabled, self.config.stderr.syslog),
-                    &ctx.hub,
-                ),
+                fd,
+                self.stderr_log.clone(),
+                mode(self.route_stderr, self.config.stderr.events_enabled, self.config.stderr.syslog),
+                &ctx.hub,
             ));
         }
-        let readers_left = readers.len();
+        let readers_left = readers.iter().flatten().count();
         self.live = Some(Live {
             serial,
             readers,
@@ -502,8 +494,8 @@ impl Subprocess {
             self.finish(status, ctx);
             return true;
         }
-        for (_, r) in &live.readers {
-            r.drain();
+        for r in live.readers.iter().flatten() {
+            r.drain(&ctx.hub, live.serial);
         }
         false
     }
@@ -545,7 +537,7 @@ impl Subprocess {
             }
         } else if too_quickly {
             self.exitstatus = None;
-            self.spawnerr = Some("Exited too quickly (process log may have details)".to_string());
+            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
             self.change_state(ProcessState::Backoff, true, ctx);
             ctx.log.warn(&format!("exited: {name} ({msg}; not expected)"));
         } else {
@@ -559,7 +551,7 @@ impl Subprocess {
                 self.change_state(ProcessState::Exited, true, ctx);
                 ctx.log.info(&format!("exited: {name} ({msg}; expected)"));
             } else {
-                self.spawnerr = Some(format!("Bad exit code {es}"));
+                self.spawnerr = Some(format!("Bad exit code {es}").into());
                 self.change_state(ProcessState::Exited, false, ctx);
                 ctx.log.warn(&format!("exited: {name} ({msg}; not expected)"));
             }
