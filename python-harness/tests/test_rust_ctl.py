@@ -498,6 +498,11 @@ class Pty:
     def __init__(self, args, env=None):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            # A program started at a terminal has Ctrl-C's default action; a
+            # test run launched in the background (`cmd &` from a script)
+            # inherits SIGINT ignored, and Python's supervisorctl would then
+            # never see the Ctrl-C these tests type.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.execve(args[0], args, env or dict(os.environ, TERM="xterm"))
         self.buf = b""
 
