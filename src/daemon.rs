@@ -9,7 +9,7 @@
 //! up, so startup errors still reach the terminal with exit code 2.
 
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use tokio::sync::mpsc;
@@ -136,12 +136,7 @@ fn report_ready(pipe: &mut Option<ReadyPipe>, result: Result<(), &Exit>) {
 /// Forks: the parent waits for the child's report and exits with its
 /// outcome; the child becomes a session leader with stdio on /dev/null.
 fn daemonize_fork() -> std::io::Result<Option<ReadyPipe>> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills two fds we then own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (rd, wr) = crate::sys::pipe(libc::O_CLOEXEC)?;
     // SAFETY: single-threaded here (no runtime yet).
     let pid = unsafe { libc::fork() };
     if pid < 0 {

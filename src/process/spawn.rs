@@ -337,12 +337,7 @@ fn pipe_error(process_name: &str, e: std::io::Error) -> SpawnError {
 /// pipe2(O_CLOEXEC) → (read end, write end), both numbered above 2 so the
 /// child's dup2 onto 0-2 never overwrites another source fd.
 fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0 as libc::c_int; 2];
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 just returned these two fresh fds; we own them.
-    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (r, w) = crate::sys::pipe(libc::O_CLOEXEC)?;
     Ok((above_2(r)?, above_2(w)?))
 }
 

@@ -736,16 +736,7 @@ impl Supervisor {
     fn log_path(&self, process: Option<&str>, channel: Channel) -> Result<std::path::PathBuf, Fault> {
         match process {
             None => self.ctx.log.path().ok_or_else(|| Fault::code(codes::NO_FILE)),
-            Some(name) => {
-                let (gi, pi) = self.lookup(name)?;
-                let Some(pi) = pi else { return Err(Fault::with(codes::BAD_NAME, name)) };
-                let p = &self.groups[gi].processes[pi];
-                let path = match channel {
-                    Channel::Stdout => p.stdout_path.as_deref(),
-                    Channel::Stderr => p.stderr_path.as_deref(),
-                };
-                path.map(std::path::Path::to_path_buf).ok_or_else(|| Fault::with(codes::NO_FILE, name))
-            }
+            Some(name) => self.process_log_path(name, channel)?.ok_or_else(|| Fault::with(codes::NO_FILE, name)),
         }
     }
 

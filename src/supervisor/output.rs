@@ -427,12 +427,7 @@ struct Relay {
 
 impl Relay {
     fn new() -> Option<Relay> {
-        let mut fds = [0; 2];
-        // SAFETY: fds has room for the two descriptors; both are owned on success.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
-            return None;
-        }
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (read, write) = crate::sys::pipe(libc::O_CLOEXEC | libc::O_NONBLOCK).ok()?;
         // The relay must take a whole splice of the child's pipe at once.
         // SAFETY: plain fcntl on our own pipe.
         if unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, BUSY_PIPE_SIZE as libc::c_int) } < 0 {
@@ -685,7 +680,7 @@ impl StdinWriter {
                 broken: AtomicBool::new(false),
                 // SAFETY: the fd is ours (see `fd`); from here on only the
                 // queue owns it, and Drop no longer closes it.
-                fd: unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(self.fd) },
+                fd: unsafe { OwnedFd::from_raw_fd(self.fd) },
             });
             let (wake, wake_rx) = mpsc::unbounded_channel();
             tokio::spawn(stdin_task(inner.clone(), wake_rx));
@@ -790,13 +785,6 @@ mod tests {
     use crate::logs::rotating::backup_name;
     use std::io::Write;
 
-    fn pipe() -> (OwnedFd, std::fs::File) {
-        let mut fds = [0; 2];
-        // SAFETY: fds has room for both; each is owned once made.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-        unsafe { (OwnedFd::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
-    }
-
     /// 16-byte numbered lines, like the bench's writer.
     fn stream(lines: usize) -> Vec<u8> {
         (0..lines).flat_map(|i| format!("L{i:014}\n").into_bytes()).collect()
@@ -811,7 +799,8 @@ mod tests {
         let (events, _keep) = mpsc::unbounded_channel();
         let shared = HubShared { events, copy_all: Arc::new(AtomicBool::new(false)) };
         let mode = ReaderMode { routed: false, copy: false, strip_ansi: false, syslog_name: None };
-        let (read_end, mut write_end) = pipe();
+        let (read_end, write_end) = crate::sys::pipe(libc::O_CLOEXEC).unwrap();
+        let mut write_end = std::fs::File::from(write_end);
         let fd = read_end.as_raw_fd();
         set_nonblocking(fd);
         // As note_read does when a pipe turns out busy (Drop gives it back).

@@ -395,7 +395,7 @@ impl Supervisor {
         stdin.write(chars).map_err(|_| Fault::with(codes::NO_FILE, name))
     }
 
-    fn process_log_path(&self, name: &str, channel: Channel) -> Result<Option<std::path::PathBuf>, Fault> {
+    pub(super) fn process_log_path(&self, name: &str, channel: Channel) -> Result<Option<std::path::PathBuf>, Fault> {
         let (gi, pi) = self.lookup(name)?;
         let Some(pi) = pi else { return Err(Fault::with(codes::BAD_NAME, name)) };
         let p = &self.groups[gi].processes[pi];
